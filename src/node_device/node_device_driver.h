@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The node-device driver's public API: what src/rpc may call.
+ *
+ * Everything is in terms of device names and XML strings, so the wire layer
+ * never sees the data model. Every function is thread-safe: the RPC layer
+ * calls them from worker threads, several at once. On failure a function
+ * reports the error (nderror.h) on the calling thread and returns -1/NULL.
+ * Flags are libvirt's (<libvirt/libvirt-nodedev.h>) and are checked: an
+ * unknown flag bit gives ND_ERR_INVALID_ARG "unsupported flags (0x%x) in
+ * function %s", as libvirt's virCheckFlags does.
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef struct _ndDriver ndDriver;
+
+typedef struct _ndDriverConfig ndDriverConfig;
+struct _ndDriverConfig {
+    const char *sysfs_root;   /* "/sys" on a real host, mdevsim's mount else */
+    const char *config_dir;   /* mdevctl's definitions, "/etc/mdevctl.d" */
+    const char *dev_root;     /* "/dev": /dev/vfio/<group> for in-use checks */
+    gboolean watch;           /* listen to uevents and rescan for changes */
+    gboolean autostart;       /* start defined devices marked "auto" at start */
+    GMainContext *context;    /* where the watch sources run (NULL: default) */
+};
+
+/**
+ * ndDriverNew: enumerates the host (computer, PCI, css, AP, mdevs, defined
+ * mdevs) and, if @cfg->autostart, starts defined devices marked auto (once;
+ * failures are logged, not fatal). Returns NULL with an error reported.
+ */
+ndDriver *ndDriverNew(const ndDriverConfig *cfg);
+void ndDriverFree(ndDriver *drv);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndDriver, ndDriverFree);
+
+/* Listing. @cap is a capability name ("mdev", "mdev_types", "pci", ...) or
+ * NULL for all; @flags are VIR_CONNECT_LIST_NODE_DEVICES_* (cap bits are an
+ * OR filter, nested mdev_types counts; ACTIVE/INACTIVE and
+ * PERSISTENT/TRANSIENT filter only when one of the pair is set).
+ * Names are returned in a stable order (the device list's order), as a
+ * NULL-terminated vector the caller frees; the return value is the count. */
+int ndDriverNumOfDevices(ndDriver *drv, const char *cap, unsigned int flags);
+int ndDriverListDevices(ndDriver *drv, const char *cap, unsigned int flags,
+                        char ***ret_names);
+int ndDriverListAllDevices(ndDriver *drv, unsigned int flags, char ***ret_names);
+
+/* 0 if @name exists, else -1 with ND_ERR_NO_NODE_DEVICE
+ * "no node device with matching name '%s'". */
+int ndDriverLookup(ndDriver *drv, const char *name);
+
+/* @flags: VIR_NODE_DEVICE_XML_INACTIVE (1). mdev_types and
+ * availableInstances are read fresh from sysfs. Caller frees. */
+char *ndDriverGetXMLDesc(ndDriver *drv, const char *name, unsigned int flags);
+
+/* *ret_parent = parent's name, or NULL for the root ("computer"). */
+int ndDriverGetParent(ndDriver *drv, const char *name, char **ret_parent);
+
+/* Top-level capability names, plus nested "mdev_types" (as libvirt's
+ * virNodeDeviceListCaps does); returns the count. */
+int ndDriverListCaps(ndDriver *drv, const char *name, char ***ret_caps);
+
+/* Transient create from XML: checks, writes sysfs, applies <attr>s in
+ * order, rolls back on failure. @flags: VIR_NODE_DEVICE_CREATE_XML_VALIDATE.
+ * Returns the new device's name (caller frees). */
+char *ndDriverCreateXML(ndDriver *drv, const char *xml, unsigned int flags);
+int ndDriverDestroy(ndDriver *drv, const char *name);
+
+/* Persistent definitions (mdevctl's files). DefineXML returns the name. */
+char *ndDriverDefineXML(ndDriver *drv, const char *xml, unsigned int flags);
+int ndDriverUndefine(ndDriver *drv, const char *name, unsigned int flags);
+int ndDriverCreate(ndDriver *drv, const char *name, unsigned int flags);
+int ndDriverGetAutostart(ndDriver *drv, const char *name, int *ret_autostart);
+int ndDriverSetAutostart(ndDriver *drv, const char *name, int autostart);
+/* 1 yes, 0 no, -1 error */
+int ndDriverIsPersistent(ndDriver *drv, const char *name);
+int ndDriverIsActive(ndDriver *drv, const char *name);
+
+/* Events. @event_id is VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE (then @event is
+ * VIR_NODE_DEVICE_EVENT_CREATED/DELETED/DEFINED/UNDEFINED, @detail 0) or
+ * VIR_NODE_DEVICE_EVENT_ID_UPDATE (@event and @detail 0). The function is
+ * called from any thread, with no driver lock held, once per change: it
+ * must be thread-safe and must not call back into the driver
+ * synchronously (queue the event instead). */
+typedef void (*ndDriverEventFunc)(const char *name, int event_id,
+                                  int event, int detail, gpointer opaque);
+
+/* Returns an id > 0 for ndDriverEventRemove. */
+unsigned int ndDriverEventAdd(ndDriver *drv, ndDriverEventFunc func,
+                              gpointer opaque);
+void ndDriverEventRemove(ndDriver *drv, unsigned int id);
+
+/* Re-reads the host now (what the watch does on a change); for tests and
+ * for hosts where no uevents come (mdevsim). Emits events for differences. */
+int ndDriverRescan(ndDriver *drv);
