@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* simfuse: serves a SimFs through the libfuse3 low-level API.
+ *
+ * Single-threaded (fuse_session_loop), so no locking. Every reply uses
+ * zero entry and attribute timeouts and files are opened with direct_io:
+ * like sysfs, every read is live. */
+#include "simfuse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+typedef struct {
+    char *name;
+    guint64 ino;
+    mode_t type;
+} DirEntry;
+
+typedef struct {
+    GArray *entries;     /* DirEntry */
+} DirHandle;
+
+typedef struct {
+    GString *content;    /* generated on the read at offset 0 */
+} FileHandle;
+
+static time_t startTime;
+
+static SimFs *
+reqFs(fuse_req_t req)
+{
+    return simHostGetFs(fuse_req_userdata(req));
+}
+
+static mode_t
+nodeType(SimNode *node)
+{
+    switch (node->kind) {
+    case SIM_NODE_DIR:
+        return S_IFDIR;
+    case SIM_NODE_LINK:
+        return S_IFLNK;
+    case SIM_NODE_FILE:
+        break;
+    }
+    return S_IFREG;
+}
+
+static void
+fillAttr(SimNode *node, struct stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_ino = node->ino;
+    st->st_mode = nodeType(node) | node->mode;
+    st->st_nlink = node->kind == SIM_NODE_DIR ? 2 : 1;
+    st->st_size = node->kind == SIM_NODE_FILE ? node->size : 0;
+    st->st_blksize = 4096;
+    st->st_atime = st->st_mtime = st->st_ctime = startTime;
+}
+
+static void
+opInit(void *userdata, struct fuse_conn_info *conn)
+{
+    /* Shells open with O_TRUNC: take it in open() instead of a setattr. */
+    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+        conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    startTime = time(NULL);
+}
+
+static void
+opLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    SimNode *dir = simFsFindIno(reqFs(req), parent);
+    SimNode *node;
+    struct fuse_entry_param e;
+
+    if (!dir || !dir->attached) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    if (dir->kind != SIM_NODE_DIR) {
+        fuse_reply_err(req, ENOTDIR);
+        return;
+    }
+    if (!(node = simFsChild(dir, name))) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    memset(&e, 0, sizeof(e));
+    e.ino = node->ino;
+    e.generation = 1;
+    e.attr_timeout = 0;
+    e.entry_timeout = 0;
+    fillAttr(node, &e.attr);
+    if (fuse_reply_entry(req, &e) == 0)
+        node->nlookup++;
+}
+
+static void
+opForget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+    SimNode *node = simFsFindIno(reqFs(req), ino);
+
+    if (node)
+        simFsForget(reqFs(req), node, nlookup);
+    fuse_reply_none(req);
+}
+
+static void
+opForgetMulti(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+    SimFs *fs = reqFs(req);
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        SimNode *node = simFsFindIno(fs, forgets[i].ino);
+
+        if (node)
+            simFsForget(fs, node, forgets[i].nlookup);
+    }
+    fuse_reply_none(req);
+}
+
+static void
+opGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    SimNode *node = simFsFindIno(reqFs(req), ino);
+    struct stat st;
+
+    if (!node) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    fillAttr(node, &st);
+    fuse_reply_attr(req, &st, 0);
+}
+
+static void
+opSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+          struct fuse_file_info *fi)
+{
+    SimNode *node = simFsFindIno(reqFs(req), ino);
+    int allowed = FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                  FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW |
+                  FUSE_SET_ATTR_CTIME;
+    struct stat st;
+
+    if (!node) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    /* Truncation of an attribute is meaningless and harmless (O_TRUNC from
+     * a shell redirection); everything else is refused. */
+    if (node->kind != SIM_NODE_FILE || (to_set & ~allowed)) {
+        fuse_reply_err(req, EPERM);
+        return;
+    }
+    fillAttr(node, &st);
+    fuse_reply_attr(req, &st, 0);
+}
+
+static void
+opReadlink(fuse_req_t req, fuse_ino_t ino)
+{
+    SimNode *node = simFsFindIno(reqFs(req), ino);
+
+    if (!node || node->kind != SIM_NODE_LINK) {
+        fuse_reply_err(req, node ? EINVAL : ENOENT);
+        return;
+    }
+    fuse_reply_readlink(req, node->target);
+}
+
+static void
+dirAdd(GArray *entries, const char *name, guint64 ino, mode_t type)
+{
+    DirEntry e = { g_strdup(name), ino, type };
+
+    g_array_append_val(entries, e);
+}
+
+static void
+opOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    SimNode *node = simFsFindIno(reqFs(req), ino);
+    DirHandle *h;
+    GList *l;
+
+    if (!node || !node->attached) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    if (node->kind != SIM_NODE_DIR) {
+        fuse_reply_err(req, ENOTDIR);
+        return;
+    }
+    /* A snapshot: stable offsets while devices come and go. */
+    h = g_new0(DirHandle, 1);
+    h->entries = g_array_sized_new(FALSE, FALSE, sizeof(DirEntry),
+                                   node->order.length + 2);
+    dirAdd(h->entries, ".", node->ino, S_IFDIR);
+    dirAdd(h->entries, "..", node->parent ? node->parent->ino : node->ino, S_IFDIR);
+    for (l = node->order.head; l; l = l->next) {
+        SimNode *child = l->data;
+
+        if (!child->hidden)
+            dirAdd(h->entries, child->name, child->ino, nodeType(child));
+    }
+    fi->fh = (uintptr_t)h;
+    fi->cache_readdir = 0;
+    fi->keep_cache = 0;
+    if (fuse_reply_open(req, fi) != 0) {
+        guint i;
+
+        for (i = 0; i < h->entries->len; i++)
+            g_free(g_array_index(h->entries, DirEntry, i).name);
+        g_array_unref(h->entries);
+        g_free(h);
+    }
+}
+
+static void
+opReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+          struct fuse_file_info *fi)
+{
+    DirHandle *h = (DirHandle *)(uintptr_t)fi->fh;
+    g_autofree char *buf = g_malloc(size);
+    size_t used = 0;
+    guint i;
+
+    for (i = off; i < h->entries->len; i++) {
+        DirEntry *e = &g_array_index(h->entries, DirEntry, i);
+        struct stat st = { 0 };
+        size_t n;
+
+        st.st_ino = e->ino;
+        st.st_mode = e->type;
+        n = fuse_add_direntry(req, buf + used, size - used, e->name, &st, i + 1);
+        if (n > size - used)
+            break;
+        used += n;
+    }
+    fuse_reply_buf(req, buf, used);
+}
+
+static void
+opReleasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    DirHandle *h = (DirHandle *)(uintptr_t)fi->fh;
+    guint i;
+
+    for (i = 0; i < h->entries->len; i++)
+        g_free(g_array_index(h->entries, DirEntry, i).name);
+    g_array_unref(h->entries);
+    g_free(h);
+    fuse_reply_err(req, 0);
+}
+
+static void
+opOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    SimNode *node = simFsFindIno(reqFs(req), ino);
+    int acc = fi->flags & O_ACCMODE;
+    FileHandle *h;
+    int err;
+
+    if (!node || !node->attached) {
+        fuse_reply_err(req, ENOENT);
+        return;
+    }
+    if (node->kind == SIM_NODE_DIR) {
+        fuse_reply_err(req, EISDIR);
+        return;
+    }
+    /* sysfs refuses even root: no read without a read bit, no write
+     * without a write bit. */
+    if ((acc != O_WRONLY && !(node->mode & 0444)) ||
+        (acc != O_RDONLY && !(node->mode & 0222))) {
+        fuse_reply_err(req, EACCES);
+        return;
+    }
+    if (node->open && (err = node->open(node, fi->flags)) != 0) {
+        fuse_reply_err(req, err);
+        return;
+    }
+    h = g_new0(FileHandle, 1);
+    fi->fh = (uintptr_t)h;
+    fi->direct_io = 1;
+    fi->keep_cache = 0;
+    if (fuse_reply_open(req, fi) != 0)
+        g_free(h);
+}
+
+static void
+opRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+       struct fuse_file_info *fi)
+{
+    SimNode *node = simFsFindIno(reqFs(req), ino);
+    FileHandle *h = (FileHandle *)(uintptr_t)fi->fh;
+    int err;
+
+    if (!node || !node->attached) {
+        fuse_reply_err(req, ENODEV);
+        return;
+    }
+    /* Like seq_file: generate at offset 0, serve later offsets from it. */
+    if (off == 0 || !h->content) {
+        GString *out = g_string_new(NULL);
+
+        if (node->read) {
+            if ((err = node->read(node, out)) != 0) {
+                g_string_free(out, TRUE);
+                fuse_reply_err(req, err);
+                return;
+            }
+        } else if (node->content) {
+            g_string_append(out, node->content);
+        }
+        if (h->content)
+            g_string_free(h->content, TRUE);
+        h->content = out;
+    }
+    if ((size_t)off >= h->content->len) {
+        fuse_reply_buf(req, NULL, 0);
+        return;
+    }
+    fuse_reply_buf(req, h->content->str + off, MIN(size, h->content->len - off));
+}
+
+static void
+opWrite(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+        struct fuse_file_info *fi)
+{
+    SimNode *node = simFsFindIno(reqFs(req), ino);
+    int err = 0;
+
+    if (!node || !node->attached) {
+        fuse_reply_err(req, ENODEV);
+        return;
+    }
+    /* kernfs hands at most a page to the store method. */
+    if (size > 4096)
+        size = 4096;
+    if (node->write)
+        err = node->write(node, buf, size);
+    if (err)
+        fuse_reply_err(req, err);
+    else
+        fuse_reply_write(req, size);
+}
+
+static void
+opRelease(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    FileHandle *h = (FileHandle *)(uintptr_t)fi->fh;
+
+    if (h && h->content)
+        g_string_free(h->content, TRUE);
+    g_free(h);
+    fuse_reply_err(req, 0);
+}
+
+static void
+opStatfs(fuse_req_t req, fuse_ino_t ino)
+{
+    struct statvfs st = { 0 };
+
+    st.f_bsize = 4096;
+    st.f_frsize = 4096;
+    st.f_namemax = 255;
+    fuse_reply_statfs(req, &st);
+}
+
+static const struct fuse_lowlevel_ops ops = {
+    .init = opInit,
+    .lookup = opLookup,
+    .forget = opForget,
+    .forget_multi = opForgetMulti,
+    .getattr = opGetattr,
+    .setattr = opSetattr,
+    .readlink = opReadlink,
+    .opendir = opOpendir,
+    .readdir = opReaddir,
+    .releasedir = opReleasedir,
+    .open = opOpen,
+    .read = opRead,
+    .write = opWrite,
+    .release = opRelease,
+    .statfs = opStatfs,
+};
+
+/* Returns the low-level operations; the session's userdata is a SimHost. */
+const struct fuse_lowlevel_ops *
+simFuseOps(void)
+{
+    return &ops;
+}
