@@ -6,12 +6,15 @@
  *   DIR/mdevctl.d   the definitions directory
  * mdevsim's emulated /dev is DIR/host/.mdevsim/dev. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 
 #include "remote/virtmdevd_simulate.h"
@@ -21,7 +24,8 @@
 
 /* How long mdevsim may take to mount before we give up. */
 #define SIM_READY_TIMEOUT_US (20 * G_USEC_PER_SEC)
-#define SIM_POLL_US (10 * 1000)
+/* the child's end of the readiness pipe */
+#define SIM_READY_CHILD_FD 3
 
 struct _ndSimulation {
     char *dir;
@@ -30,6 +34,7 @@ struct _ndSimulation {
     char *config_dir;
     GSubprocess *proc;
     gboolean exited;
+    int ready_fd;               /* our end of mdevsim's readiness pipe */
 };
 
 /**
@@ -74,32 +79,53 @@ simExited(GObject *obj, GAsyncResult *res, gpointer data)
     sim->exited = TRUE;
 }
 
-/* mdevsim has mounted when its control directory shows up in the mount. */
+/* mdevsim writes "ready\n" to the pipe once it serves the mount; EOF
+ * first means it failed (its own message went to stderr). */
 static int
-simWaitReady(ndSimulation *sim)
+simWaitReady(ndSimulation *sim, int fd)
 {
-    g_autofree char *ctl = g_build_filename(sim->mount, ".mdevsim", NULL);
+    char buf[16] = "";
+    gsize have = 0;
     gint64 deadline = g_get_monotonic_time() + SIM_READY_TIMEOUT_US;
 
-    for (;;) {
-        while (g_main_context_iteration(NULL, FALSE))
-            ;
-        if (sim->exited) {
-            ndReportError(ND_ERR_OPERATION_FAILED,
-                          _("mdevsim exited before its mount at '%1$s' was ready"),
-                          sim->mount);
-            return -1;
-        }
-        if (g_file_test(ctl, G_FILE_TEST_IS_DIR))
-            return 0;
-        if (g_get_monotonic_time() > deadline) {
+    while (have < sizeof(buf) - 1) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        gint64 left = deadline - g_get_monotonic_time();
+        ssize_t n;
+        int r;
+
+        if (left <= 0) {
             ndReportError(ND_ERR_OPERATION_TIMEOUT,
                           _("mdevsim did not mount '%1$s' within %2$d seconds"),
                           sim->mount, (int) (SIM_READY_TIMEOUT_US / G_USEC_PER_SEC));
             return -1;
         }
-        g_usleep(SIM_POLL_US);
+        if ((r = poll(&pfd, 1, (int) (left / 1000) + 1)) < 0) {
+            if (errno == EINTR)
+                continue;
+            ndReportSystemError(errno, "%s", _("cannot wait for mdevsim"));
+            return -1;
+        }
+        if (r == 0)
+            continue;
+        if ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) < 0) {
+            if (errno == EINTR)
+                continue;
+            ndReportSystemError(errno, "%s", _("cannot wait for mdevsim"));
+            return -1;
+        }
+        if (n == 0)
+            break;
+        have += n;
+        if (strchr(buf, '\n'))
+            break;
     }
+    if (strcmp(buf, "ready\n") != 0) {
+        ndReportError(ND_ERR_OPERATION_FAILED,
+                      _("mdevsim failed to mount '%1$s'"), sim->mount);
+        return -1;
+    }
+    return 0;
 }
 
 /**
@@ -118,7 +144,10 @@ ndSimulationStart(const char *mdevsim, const char *profile)
 {
     g_autoptr(ndSimulation) sim = g_new0(ndSimulation, 1);
     g_autoptr(GError) gerr = NULL;
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
+    int fds[2];
 
+    sim->ready_fd = -1;
     if (!(sim->dir = g_dir_make_tmp("virtmdevd-sim-XXXXXX", &gerr))) {
         ndReportError(ND_ERR_OPERATION_FAILED,
                       _("cannot create a temporary directory: %1$s"), gerr->message);
@@ -132,17 +161,32 @@ ndSimulationStart(const char *mdevsim, const char *profile)
         return NULL;
     }
 
-    ND_INFO("starting '%s --profile %s %s'", mdevsim, profile, sim->mount);
-    sim->proc = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, &gerr,
-                                 mdevsim, "--profile", profile, sim->mount, NULL);
+    if (!g_unix_open_pipe(fds, FD_CLOEXEC, &gerr)) {
+        ndReportError(ND_ERR_OPERATION_FAILED, _("cannot create a pipe: %1$s"),
+                      gerr->message);
+        return NULL;
+    }
+    sim->ready_fd = fds[0];
+
+    /* the pipe's write end becomes mdevsim's fd 3; ours is closed with
+     * the launcher, so that mdevsim dying means EOF */
+    ND_INFO("starting '%s --ready-fd 3 --profile %s %s'", mdevsim, profile, sim->mount);
+    launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    g_subprocess_launcher_take_fd(launcher, fds[1], SIM_READY_CHILD_FD);
+    sim->proc = g_subprocess_launcher_spawn(launcher, &gerr, mdevsim,
+                                            "--ready-fd", G_STRINGIFY(SIM_READY_CHILD_FD),
+                                            "--profile", profile, sim->mount, NULL);
+    g_clear_object(&launcher);
     if (!sim->proc) {
         ndReportError(ND_ERR_OPERATION_FAILED, _("cannot start '%1$s': %2$s"),
                       mdevsim, gerr->message);
         return NULL;
     }
     g_subprocess_wait_async(sim->proc, NULL, simExited, sim);
-    if (simWaitReady(sim) < 0)
+    if (simWaitReady(sim, sim->ready_fd) < 0)
         return NULL;
+    close(sim->ready_fd);
+    sim->ready_fd = -1;
     return g_steal_pointer(&sim);
 }
 
@@ -217,6 +261,8 @@ ndSimulationStop(ndSimulation *sim)
 
     if (!sim)
         return;
+    if (sim->ready_fd >= 0)
+        close(sim->ready_fd);
     if (sim->proc) {
         if (!sim->exited)
             g_subprocess_send_signal(sim->proc, SIGTERM);
