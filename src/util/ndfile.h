@@ -2,8 +2,24 @@
 /* Plain file helpers: bounded reads and atomic writes. */
 #pragma once
 
+#include <errno.h>
 #include <sys/types.h>
+#include <unistd.h>
 #include <glib.h>
+
+/* GLib 2.74 has no g_autofd (2.76+): ND_AUTOCLOSE int fd = -1; closes the
+ * fd (if >= 0) when it goes out of scope, keeping errno intact. */
+static inline void
+ndFileCloseFdp(int *fdp)
+{
+    if (*fdp >= 0) {
+        int saved = errno;
+
+        close(*fdp);
+        errno = saved;
+    }
+}
+#define ND_AUTOCLOSE __attribute__((cleanup(ndFileCloseFdp)))
 
 /* Reads the regular file @path whole if it is at most @max bytes.
  * Returns 0 with *ret_data (NUL-terminated, caller frees) and *ret_len

@@ -12,10 +12,14 @@
  *   parent not in class/mdev_bus            ND_ERR_NO_NODE_DEVICE
  *   type not supported by the parent        ND_ERR_CONFIG_UNSUPPORTED
  *   mdev does not exist (remove, attr)      ND_ERR_NO_NODE_DEVICE
- *   attribute is not a regular file         ND_ERR_INVALID_ARG
+ *   attribute missing, or not a regular file
+ *   reached without symlinks                 ND_ERR_INVALID_ARG
+ *   attribute value longer than 4095 bytes  ND_ERR_INVALID_ARG
  *   EEXIST on create (UUID in use)          ND_ERR_OPERATION_INVALID
  *   ENOSPC/EUSERS on create (none left)     ND_ERR_OPERATION_INVALID
  *   EINVAL (value refused by the kernel)    ND_ERR_INVALID_ARG
+ *   create/remove not regular files, links
+ *   leading out of the root                 ND_ERR_INTERNAL_ERROR
  *   EBUSY on remove (device in use)         ND_ERR_OPERATION_INVALID
  *   ENOENT while writing (gone meanwhile)   ND_ERR_NO_NODE_DEVICE
  *   anything else                           ND_ERR_SYSTEM_ERROR naming the file

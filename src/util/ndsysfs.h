@@ -63,6 +63,14 @@ int ndSysfsOpen(ndSysfs *sysfs, const char *relpath, int flags);
  * (unreadable, larger than ND_SYSFS_READ_MAX, contains NUL bytes). */
 int ndSysfsReadString(ndSysfs *sysfs, const char *relpath, char **ret_value);
 
+/* Reads a file's bytes (binary, e.g. PCI "config"), at most @max bytes
+ * (<= ND_SYSFS_READ_MAX): a longer file is read only up to @max.  Returns 0
+ * with *ret_data (caller frees, NUL-terminated for convenience) and
+ * *ret_len, 0 with *ret_data = NULL if the file does not exist, -1 with an
+ * error otherwise. */
+int ndSysfsReadFile(ndSysfs *sysfs, const char *relpath, size_t max,
+                    char **ret_data, size_t *ret_len);
+
 /* Reads an unsigned integer in @base (0: auto "0x" prefix, 10, 16).
  * Returns 1 with *ret_value set, 0 if the file does not exist (*ret_value
  * untouched), -1 with an error if unreadable or not a number in range. */
@@ -107,3 +115,11 @@ bool ndSysfsIsDir(ndSysfs *sysfs, const char *relpath);
  * -EIO on a short write); reports nothing, so that callers can turn the
  * kernel's errno into a precise error. */
 int ndSysfsWriteRaw(ndSysfs *sysfs, const char *relpath, const char *value);
+
+/* Like ndSysfsWriteRaw() for the file @name inside directory @dir_relpath:
+ * @dir_relpath may go through symlinks (inside the root), but @name (one
+ * or more '/'-separated components) must be reached without any symlink
+ * and without leaving @dir_relpath: a symlink gives -ELOOP, ".." above it
+ * -EXDEV.  Returns 0 or a negative errno; reports nothing. */
+int ndSysfsWriteRawBeneath(ndSysfs *sysfs, const char *dir_relpath,
+                           const char *name, const char *value);

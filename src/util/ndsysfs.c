@@ -1,0 +1,863 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A sysfs tree under a root directory: safe, bounded reads and raw writes. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+
+#include <glib/gstdio.h>
+
+#include "util/ndsysfs.h"
+#include "util/nderror.h"
+#include "util/ndinternal.h"
+#include "util/ndlog.h"
+#include "util/ndfile.h"
+
+/* A directory listing bigger than this is a hostile tree, not sysfs
+ * (a large SR-IOV host has a few thousand PCI functions). */
+#define SYSFS_LIST_MAX 65536
+
+struct _ndSysfs {
+    char *root;         /* as given */
+    char *root_real;    /* canonical, for the fallback containment check */
+    int root_fd;        /* O_PATH directory */
+    char *pci_ids_path;
+};
+
+static const char *const pci_ids_paths[] = {
+    "/usr/share/misc/pci.ids",
+    "/usr/share/hwdata/pci.ids",
+};
+
+/**
+ * ndSysfsNew:
+ * @root: the directory to treat as /sys
+ *
+ * Returns a new ndSysfs, or NULL with an error (ND_ERR_SYSTEM_ERROR if
+ * @root cannot be opened as a directory, ND_ERR_INVALID_ARG if it is NULL
+ * or empty).  Free with ndSysfsFree().
+ */
+ndSysfs *
+ndSysfsNew(const char *root)
+{
+    g_autoptr(ndSysfs) sysfs = NULL;
+    size_t i;
+
+    if (!root || !*root) {
+        ndReportError(ND_ERR_INVALID_ARG, _("empty sysfs root directory"));
+        return NULL;
+    }
+
+    sysfs = g_new0(ndSysfs, 1);
+    sysfs->root_fd = -1;
+    sysfs->root = g_strdup(root);
+    sysfs->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (sysfs->root_fd < 0) {
+        ndReportSystemError(errno, _("cannot open sysfs root directory '%1$s'"),
+                            root);
+        return NULL;
+    }
+    if (!(sysfs->root_real = realpath(root, NULL))) {
+        ndReportSystemError(errno, _("cannot resolve sysfs root directory '%1$s'"),
+                            root);
+        return NULL;
+    }
+
+    for (i = 0; i < G_N_ELEMENTS(pci_ids_paths); i++) {
+        if (access(pci_ids_paths[i], R_OK) == 0) {
+            sysfs->pci_ids_path = g_strdup(pci_ids_paths[i]);
+            break;
+        }
+    }
+
+    return g_steal_pointer(&sysfs);
+}
+
+/**
+ * ndSysfsFree:
+ * @sysfs: an ndSysfs or NULL
+ *
+ * Closes the root and frees @sysfs.
+ */
+void
+ndSysfsFree(ndSysfs *sysfs)
+{
+    if (!sysfs)
+        return;
+    if (sysfs->root_fd >= 0)
+        close(sysfs->root_fd);
+    g_free(sysfs->root);
+    free(sysfs->root_real);
+    g_free(sysfs->pci_ids_path);
+    g_free(sysfs);
+}
+
+/**
+ * ndSysfsGetRoot:
+ * @sysfs: the tree
+ *
+ * Returns the root as given to ndSysfsNew(), borrowed from @sysfs.
+ */
+const char *
+ndSysfsGetRoot(ndSysfs *sysfs)
+{
+    return sysfs->root;
+}
+
+/**
+ * ndSysfsSetPciIdsPath:
+ * @sysfs: the tree
+ * @path: a pci.ids file, or NULL for no names
+ *
+ * Chooses the pci.ids database used for vendor and product names.
+ */
+void
+ndSysfsSetPciIdsPath(ndSysfs *sysfs, const char *path)
+{
+    g_free(sysfs->pci_ids_path);
+    sysfs->pci_ids_path = g_strdup(path);
+}
+
+/**
+ * ndSysfsGetPciIdsPath:
+ * @sysfs: the tree
+ *
+ * Returns the pci.ids path in use (borrowed) or NULL.
+ */
+const char *
+ndSysfsGetPciIdsPath(ndSysfs *sysfs)
+{
+    return sysfs->pci_ids_path;
+}
+
+/**
+ * ndSysfsBuildPath:
+ * @sysfs: the tree
+ * @relpath: a path relative to the root
+ *
+ * Returns root + "/" + @relpath, newly allocated.
+ */
+char *
+ndSysfsBuildPath(ndSysfs *sysfs, const char *relpath)
+{
+    return g_build_filename(sysfs->root, relpath, NULL);
+}
+
+/**
+ * ndSysfsNameIsSafe:
+ * @name: a path component that came from a client
+ *
+ * Returns true if @name can be used as exactly one path component: not
+ * NULL or empty, not "." or "..", no '/', no control characters (which
+ * excludes NUL-free tricks such as newlines in sysfs writes), and at most
+ * ND_SYSFS_NAME_MAX bytes.
+ */
+bool
+ndSysfsNameIsSafe(const char *name)
+{
+    size_t len;
+    const char *p;
+
+    if (!name)
+        return false;
+    len = strnlen(name, ND_SYSFS_NAME_MAX + 1);
+    if (len == 0 || len > ND_SYSFS_NAME_MAX)
+        return false;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return false;
+    for (p = name; *p; p++) {
+        if (*p == '/' || g_ascii_iscntrl(*p))
+            return false;
+    }
+    return true;
+}
+
+/**
+ * ndSysfsNameEscape:
+ * @name: any string or NULL
+ *
+ * Returns @name with control and non-ASCII bytes escaped C-style, cut to
+ * a readable length, for use in an error message.  Caller frees.
+ */
+char *
+ndSysfsNameEscape(const char *name)
+{
+    g_autofree char *cut = NULL;
+
+    if (!name)
+        return g_strdup("(null)");
+    cut = g_strndup(name, 2 * ND_SYSFS_NAME_MAX);
+    return g_strescape(cut, NULL);
+}
+
+/* openat2() with RESOLVE_BENEATH is the containment check; the kernel
+ * returns EAGAIN when a concurrent rename may have raced a ".." step. */
+static int
+sysfsOpenat2(int dirfd, const char *relpath, int flags)
+{
+    struct open_how how = {
+        .flags = (guint64) (flags | O_CLOEXEC),
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+    };
+    int tries;
+    long fd = -1;
+
+    for (tries = 0; tries < 16; tries++) {
+        fd = syscall(SYS_openat2, dirfd, relpath, &how, sizeof(how));
+        if (fd >= 0 || errno != EAGAIN)
+            break;
+    }
+    return (int) fd;
+}
+
+static int
+sysfsFdGetPath(int fd, char **ret_path)
+{
+    char proc[64];
+    char buf[PATH_MAX + 1];
+    ssize_t n;
+
+    g_snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    n = readlink(proc, buf, sizeof(buf) - 1);
+    if (n < 0)
+        return -1;
+    if ((size_t) n >= sizeof(buf) - 1) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    buf[n] = '\0';
+    *ret_path = g_strdup(buf);
+    return 0;
+}
+
+/* Old kernels without openat2(): open, then check where it landed. */
+static int
+sysfsOpenFallback(ndSysfs *sysfs, const char *relpath, int flags)
+{
+    int fd = openat(sysfs->root_fd, relpath, flags | O_CLOEXEC);
+    g_autofree char *where = NULL;
+    size_t rlen = strlen(sysfs->root_real);
+
+    if (fd < 0)
+        return -1;
+    if (sysfsFdGetPath(fd, &where) < 0 ||
+        strncmp(where, sysfs->root_real, rlen) != 0 ||
+        (where[rlen] != '/' && where[rlen] != '\0' &&
+         strcmp(sysfs->root_real, "/") != 0)) {
+        close(fd);
+        errno = EXDEV;
+        return -1;
+    }
+    return fd;
+}
+
+/**
+ * ndSysfsOpen:
+ * @sysfs: the tree
+ * @relpath: a path relative to the root
+ * @flags: open(2) flags (O_CLOEXEC is always added)
+ *
+ * Opens @relpath so that resolution never leaves the root: absolute
+ * symlinks and ".." steps above the root fail with EXDEV.  Returns the fd
+ * or -1 with errno set; reports nothing.
+ */
+int
+ndSysfsOpen(ndSysfs *sysfs, const char *relpath, int flags)
+{
+    static gint no_openat2;
+    int fd;
+
+    if (!relpath || relpath[0] == '/' || relpath[0] == '\0') {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!g_atomic_int_get(&no_openat2)) {
+        fd = sysfsOpenat2(sysfs->root_fd, relpath, flags);
+        if (fd >= 0 || errno != ENOSYS)
+            return fd;
+        g_atomic_int_set(&no_openat2, 1);
+    }
+    return sysfsOpenFallback(sysfs, relpath, flags);
+}
+
+static void
+sysfsReportOpenError(ndSysfs *sysfs, int errnum, const char *relpath)
+{
+    g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+    if (errnum == EXDEV) {
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("sysfs path '%1$s' leads out of the sysfs root"), path);
+        return;
+    }
+    ndReportSystemError(errnum, _("cannot open sysfs file '%1$s'"), path);
+}
+
+static bool
+errnoIsMissing(int errnum)
+{
+    return errnum == ENOENT || errnum == ENOTDIR;
+}
+
+/* Reads at most @max bytes of @fd; sets *ret_truncated if there was more. */
+static int
+sysfsReadFd(int fd, size_t max, char **ret_data, size_t *ret_len,
+            bool *ret_truncated)
+{
+    g_autofree char *buf = g_malloc(max + 2);
+    size_t len = 0;
+
+    /* Read one byte more than allowed to tell "exactly max" from "more". */
+    while (len < max + 1) {
+        ssize_t n = read(fd, buf + len, max + 1 - len);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += n;
+    }
+    *ret_truncated = len > max;
+    if (len > max)
+        len = max;
+    buf[len] = '\0';
+    *ret_data = g_steal_pointer(&buf);
+    *ret_len = len;
+    return 0;
+}
+
+/* Opens @relpath for reading and checks it is a regular file.
+ * Returns the fd, -2 if missing, -1 with an error reported. */
+static int
+sysfsOpenRegular(ndSysfs *sysfs, const char *relpath)
+{
+    struct stat st;
+    int fd;
+
+    /* O_NONBLOCK: a FIFO planted in the tree must not hang us. */
+    fd = ndSysfsOpen(sysfs, relpath, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errnoIsMissing(errno))
+            return -2;
+        sysfsReportOpenError(sysfs, errno, relpath);
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+        close(fd);
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("sysfs file '%1$s' is not a regular file"), path);
+        return -1;
+    }
+    return fd;
+}
+
+/**
+ * ndSysfsReadFile:
+ * @sysfs: the tree
+ * @relpath: a file relative to the root
+ * @max: how many bytes to read at most (at most ND_SYSFS_READ_MAX)
+ * @ret_data: the bytes, NUL-terminated, or NULL if the file is missing
+ * @ret_len: their number (may be NULL)
+ *
+ * Returns 0 (with *ret_data NULL if missing) or -1 with an error.
+ */
+int
+ndSysfsReadFile(ndSysfs *sysfs, const char *relpath, size_t max,
+                char **ret_data, size_t *ret_len)
+{
+    ND_AUTOCLOSE int fd = -1;
+    g_autofree char *data = NULL;
+    size_t len = 0;
+    bool truncated = false;
+
+    if (max > ND_SYSFS_READ_MAX)
+        max = ND_SYSFS_READ_MAX;
+    fd = sysfsOpenRegular(sysfs, relpath);
+    if (fd == -2) {
+        fd = -1;
+        *ret_data = NULL;
+        if (ret_len)
+            *ret_len = 0;
+        return 0;
+    }
+    if (fd < 0)
+        return -1;
+    if (sysfsReadFd(fd, max, &data, &len, &truncated) < 0) {
+        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+        ndReportSystemError(errno, _("cannot read sysfs file '%1$s'"), path);
+        return -1;
+    }
+    *ret_data = g_steal_pointer(&data);
+    if (ret_len)
+        *ret_len = len;
+    return 0;
+}
+
+/**
+ * ndSysfsReadString:
+ * @sysfs: the tree
+ * @relpath: a text attribute relative to the root
+ * @ret_value: its value without trailing whitespace, or NULL if missing
+ *
+ * Returns 0, or -1 with an error if the file cannot be read, is larger
+ * than ND_SYSFS_READ_MAX bytes or holds a NUL byte.
+ */
+int
+ndSysfsReadString(ndSysfs *sysfs, const char *relpath, char **ret_value)
+{
+    ND_AUTOCLOSE int fd = -1;
+    g_autofree char *data = NULL;
+    size_t len = 0;
+    bool truncated = false;
+
+    fd = sysfsOpenRegular(sysfs, relpath);
+    if (fd == -2) {
+        fd = -1;
+        *ret_value = NULL;
+        return 0;
+    }
+    if (fd < 0)
+        return -1;
+    if (sysfsReadFd(fd, ND_SYSFS_READ_MAX, &data, &len, &truncated) < 0) {
+        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+        ndReportSystemError(errno, _("cannot read sysfs file '%1$s'"), path);
+        return -1;
+    }
+    if (truncated) {
+        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("sysfs file '%1$s' is larger than %2$d bytes"),
+                      path, ND_SYSFS_READ_MAX);
+        return -1;
+    }
+    if (memchr(data, '\0', len)) {
+        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("sysfs file '%1$s' is not a text file"), path);
+        return -1;
+    }
+    g_strchomp(data);
+    *ret_value = g_steal_pointer(&data);
+    return 0;
+}
+
+static void
+sysfsReportNotNumber(ndSysfs *sysfs, const char *relpath, const char *value)
+{
+    g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+    g_autofree char *shown = ndSysfsNameEscape(value);
+
+    ndReportError(ND_ERR_INTERNAL_ERROR,
+                  _("cannot parse '%1$s' in sysfs file '%2$s' as a number"),
+                  shown, path);
+}
+
+/**
+ * ndSysfsReadUInt:
+ * @sysfs: the tree
+ * @relpath: an attribute relative to the root
+ * @base: 10 or 16, or 0 for hex with a "0x" prefix and decimal without
+ * @ret_value: the number
+ *
+ * Returns 1 with *ret_value set, 0 if the file is missing, -1 with an error
+ * if it is unreadable or not a number of that base fitting an unsigned int.
+ */
+int
+ndSysfsReadUInt(ndSysfs *sysfs, const char *relpath,
+                unsigned int base, unsigned int *ret_value)
+{
+    g_autofree char *value = NULL;
+    const char *digits;
+    guint64 num = 0;
+
+    if (ndSysfsReadString(sysfs, relpath, &value) < 0)
+        return -1;
+    if (!value)
+        return 0;
+    digits = value;
+    if (base == 0 || base == 16) {
+        if (g_str_has_prefix(value, "0x") || g_str_has_prefix(value, "0X")) {
+            digits = value + 2;
+            base = 16;
+        } else if (base == 0) {
+            base = 10;
+        }
+    }
+    if (!g_ascii_string_to_unsigned(digits, base, 0, G_MAXUINT, &num, NULL)) {
+        sysfsReportNotNumber(sysfs, relpath, value);
+        return -1;
+    }
+    *ret_value = (unsigned int) num;
+    return 1;
+}
+
+/**
+ * ndSysfsReadInt:
+ * @sysfs: the tree
+ * @relpath: an attribute relative to the root
+ * @ret_value: the number
+ *
+ * Reads a signed decimal int.  Returns 1, 0 if missing, -1 with an error.
+ */
+int
+ndSysfsReadInt(ndSysfs *sysfs, const char *relpath, int *ret_value)
+{
+    g_autofree char *value = NULL;
+    gint64 num = 0;
+
+    if (ndSysfsReadString(sysfs, relpath, &value) < 0)
+        return -1;
+    if (!value)
+        return 0;
+    if (!g_ascii_string_to_signed(value, 10, G_MININT, G_MAXINT, &num, NULL)) {
+        sysfsReportNotNumber(sysfs, relpath, value);
+        return -1;
+    }
+    *ret_value = (int) num;
+    return 1;
+}
+
+/**
+ * ndSysfsReadLink:
+ * @sysfs: the tree
+ * @relpath: a symlink relative to the root
+ * @ret_target: its target text, or NULL if missing or not a link
+ *
+ * Returns 0, or -1 with an error.
+ */
+int
+ndSysfsReadLink(ndSysfs *sysfs, const char *relpath, char **ret_target)
+{
+    g_autofree char *dir = g_path_get_dirname(relpath);
+    g_autofree char *base = g_path_get_basename(relpath);
+    ND_AUTOCLOSE int dirfd = -1;
+    char buf[PATH_MAX + 1];
+    ssize_t n;
+
+    *ret_target = NULL;
+    if (strcmp(dir, ".") == 0)
+        dirfd = fcntl(sysfs->root_fd, F_DUPFD_CLOEXEC, 0);
+    else
+        dirfd = ndSysfsOpen(sysfs, dir, O_PATH | O_DIRECTORY);
+    if (dirfd < 0) {
+        if (errnoIsMissing(errno))
+            return 0;
+        sysfsReportOpenError(sysfs, errno, dir);
+        return -1;
+    }
+    n = readlinkat(dirfd, base, buf, sizeof(buf) - 1);
+    if (n < 0) {
+        g_autofree char *path = NULL;
+
+        if (errnoIsMissing(errno) || errno == EINVAL)
+            return 0;
+        path = ndSysfsBuildPath(sysfs, relpath);
+        ndReportSystemError(errno, _("cannot read sysfs link '%1$s'"), path);
+        return -1;
+    }
+    if ((size_t) n >= sizeof(buf) - 1) {
+        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+        ndReportSystemError(ENAMETOOLONG, _("cannot read sysfs link '%1$s'"),
+                            path);
+        return -1;
+    }
+    buf[n] = '\0';
+    *ret_target = g_strdup(buf);
+    return 0;
+}
+
+/**
+ * ndSysfsReadLinkBasename:
+ * @sysfs: the tree
+ * @relpath: a symlink relative to the root
+ * @ret_name: the last component of its target, or NULL
+ *
+ * Returns 0 (NULL if missing, not a link, or the target has no usable
+ * last component), -1 with an error.
+ */
+int
+ndSysfsReadLinkBasename(ndSysfs *sysfs, const char *relpath, char **ret_name)
+{
+    g_autofree char *target = NULL;
+    g_autofree char *base = NULL;
+
+    *ret_name = NULL;
+    if (ndSysfsReadLink(sysfs, relpath, &target) < 0)
+        return -1;
+    if (!target)
+        return 0;
+    base = g_path_get_basename(target);
+    if (!ndSysfsNameIsSafe(base))
+        return 0;
+    *ret_name = g_steal_pointer(&base);
+    return 0;
+}
+
+/**
+ * ndSysfsResolve:
+ * @sysfs: the tree
+ * @relpath: a path relative to the root, possibly through symlinks
+ * @ret_relpath: the canonical path relative to the root, or NULL
+ *
+ * Returns 0 (NULL if it does not exist, including a dangling link), -1 with
+ * an error if it leads out of the root, loops, or cannot be resolved.
+ */
+int
+ndSysfsResolve(ndSysfs *sysfs, const char *relpath, char **ret_relpath)
+{
+    ND_AUTOCLOSE int fd = -1;
+    g_autofree char *where = NULL;
+    size_t rlen = strlen(sysfs->root_real);
+    const char *rest;
+
+    *ret_relpath = NULL;
+    fd = ndSysfsOpen(sysfs, relpath, O_PATH);
+    if (fd < 0) {
+        if (errnoIsMissing(errno))
+            return 0;
+        sysfsReportOpenError(sysfs, errno, relpath);
+        return -1;
+    }
+    if (sysfsFdGetPath(fd, &where) < 0) {
+        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+        ndReportSystemError(errno, _("cannot resolve sysfs path '%1$s'"), path);
+        return -1;
+    }
+    if (strcmp(sysfs->root_real, "/") == 0) {
+        rest = where;
+    } else if (strncmp(where, sysfs->root_real, rlen) == 0 &&
+               (where[rlen] == '/' || where[rlen] == '\0')) {
+        rest = where + rlen;
+    } else {
+        sysfsReportOpenError(sysfs, EXDEV, relpath);
+        return -1;
+    }
+    while (*rest == '/')
+        rest++;
+    *ret_relpath = g_strdup(rest);
+    return 0;
+}
+
+static int
+compareNames(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/**
+ * ndSysfsListDir:
+ * @sysfs: the tree
+ * @relpath: a directory relative to the root
+ * @ret_names: sorted entry names (NULL-terminated), or NULL if missing
+ *
+ * Returns 0, or -1 with an error (unreadable, or more than 65536 entries).
+ */
+int
+ndSysfsListDir(ndSysfs *sysfs, const char *relpath, char ***ret_names)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    int fd;
+    DIR *dir;
+    struct dirent *ent;
+
+    *ret_names = NULL;
+    fd = ndSysfsOpen(sysfs, relpath, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) {
+        if (errnoIsMissing(errno))
+            return 0;
+        sysfsReportOpenError(sysfs, errno, relpath);
+        return -1;
+    }
+    if (!(dir = fdopendir(fd))) {
+        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+        ndReportSystemError(errno, _("cannot list sysfs directory '%1$s'"), path);
+        close(fd);
+        return -1;
+    }
+    while (1) {
+        errno = 0;
+        if (!(ent = readdir(dir)))
+            break;
+        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+            continue;
+        if (names->len >= SYSFS_LIST_MAX) {
+            g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+            closedir(dir);
+            ndReportError(ND_ERR_INTERNAL_ERROR,
+                          _("sysfs directory '%1$s' has more than %2$d entries"),
+                          path, SYSFS_LIST_MAX);
+            return -1;
+        }
+        g_ptr_array_add(names, g_strdup(ent->d_name));
+    }
+    if (errno != 0) {
+        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+
+        ndReportSystemError(errno, _("cannot list sysfs directory '%1$s'"), path);
+        closedir(dir);
+        return -1;
+    }
+    closedir(dir);
+    g_ptr_array_sort(names, compareNames);
+    g_ptr_array_add(names, NULL);
+    g_ptr_array_set_free_func(names, NULL);
+    *ret_names = (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
+    return 0;
+}
+
+/**
+ * ndSysfsExists:
+ * @sysfs: the tree
+ * @relpath: a path relative to the root
+ *
+ * Returns true if @relpath resolves to something beneath the root.
+ */
+bool
+ndSysfsExists(ndSysfs *sysfs, const char *relpath)
+{
+    ND_AUTOCLOSE int fd = ndSysfsOpen(sysfs, relpath, O_PATH);
+
+    return fd >= 0;
+}
+
+/**
+ * ndSysfsIsDir:
+ * @sysfs: the tree
+ * @relpath: a path relative to the root
+ *
+ * Returns true if @relpath resolves to a directory beneath the root.
+ */
+bool
+ndSysfsIsDir(ndSysfs *sysfs, const char *relpath)
+{
+    ND_AUTOCLOSE int fd = ndSysfsOpen(sysfs, relpath, O_PATH | O_DIRECTORY);
+
+    return fd >= 0;
+}
+
+/* Writes @value to the open @fd after checking it is a regular file. */
+static int
+sysfsWriteFd(int fd, const char *value)
+{
+    struct stat st;
+    size_t len = strlen(value);
+    ssize_t n;
+    int fl;
+
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EBADF;
+    if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+        return -errno;
+    do {
+        n = write(fd, value, len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    if ((size_t) n != len)
+        return -EIO;
+    return 0;
+}
+
+/* O_NONBLOCK so that a FIFO cannot block the open; cleared before writing.
+ * O_NOFOLLOW: the file itself must not be a symlink. */
+#define SYSFS_WRITE_FLAGS (O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)
+
+/**
+ * ndSysfsWriteRaw:
+ * @sysfs: the tree
+ * @relpath: an existing regular file relative to the root
+ * @value: the bytes to write (without NUL)
+ *
+ * Writes @value with one write(2), the way the kernel's attribute store
+ * handlers expect it.  Returns 0 or a negative errno; reports nothing.
+ */
+int
+ndSysfsWriteRaw(ndSysfs *sysfs, const char *relpath, const char *value)
+{
+    ND_AUTOCLOSE int fd = -1;
+
+    fd = ndSysfsOpen(sysfs, relpath, SYSFS_WRITE_FLAGS);
+    if (fd < 0)
+        return -errno;
+    return sysfsWriteFd(fd, value);
+}
+
+/**
+ * ndSysfsWriteRawBeneath:
+ * @sysfs: the tree
+ * @dir_relpath: a directory relative to the root (links allowed)
+ * @name: a file inside it, reached without symlinks
+ * @value: the bytes to write
+ *
+ * Returns 0 or a negative errno (-ELOOP for a symlink on the way to
+ * @name, -EXDEV for a path leaving @dir_relpath); reports nothing.
+ */
+int
+ndSysfsWriteRawBeneath(ndSysfs *sysfs, const char *dir_relpath,
+                       const char *name, const char *value)
+{
+    ND_AUTOCLOSE int dirfd = -1;
+    ND_AUTOCLOSE int fd = -1;
+    struct open_how how = {
+        .flags = SYSFS_WRITE_FLAGS | O_CLOEXEC,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+    };
+    int tries;
+
+    if (!name || name[0] == '/' || name[0] == '\0')
+        return -EINVAL;
+    dirfd = ndSysfsOpen(sysfs, dir_relpath, O_PATH | O_DIRECTORY);
+    if (dirfd < 0)
+        return -errno;
+    for (tries = 0; tries < 16; tries++) {
+        fd = (int) syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+        if (fd >= 0 || errno != EAGAIN)
+            break;
+    }
+    if (fd < 0 && errno == ENOSYS) {
+        /* Old kernel: walk the components by hand, none may be a link. */
+        g_auto(GStrv) parts = g_strsplit(name, "/", -1);
+        ND_AUTOCLOSE int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+        size_t i;
+
+        for (i = 0; parts[i] && parts[i + 1]; i++) {
+            int next;
+
+            if (strcmp(parts[i], "..") == 0)
+                return -EXDEV;
+            next = openat(cur, parts[i],
+                          O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (next < 0)
+                return -errno;
+            close(cur);
+            cur = next;
+        }
+        if (strcmp(parts[i], "..") == 0)
+            return -EXDEV;
+        fd = openat(cur, parts[i], SYSFS_WRITE_FLAGS | O_CLOEXEC);
+    }
+    if (fd < 0)
+        return -errno;
+    return sysfsWriteFd(fd, value);
+}
