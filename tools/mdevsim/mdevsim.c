@@ -2,6 +2,7 @@
 /* mdevsim: mount a FUSE filesystem that behaves like the kernel's mdev sysfs. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +135,15 @@ main(int argc, char **argv)
         fuse_remove_signal_handlers(se);
         goto cleanup;
     }
-    if (announceReady(argv[1]) == 0 && fuse_session_loop(se) == 0)
-        ret = EXIT_SUCCESS;
+    if (announceReady(argv[1]) == 0) {
+        int rc = fuse_session_loop(se);
+
+        /* libfuse reports the signal that ended the loop: a clean stop. */
+        if (rc == 0 || rc == SIGINT || rc == SIGTERM || rc == SIGHUP)
+            ret = EXIT_SUCCESS;
+        else
+            g_printerr("mdevsim: the FUSE loop failed: %s\n", g_strerror(-rc));
+    }
     fuse_session_unmount(se);
     fuse_remove_signal_handlers(se);
 
