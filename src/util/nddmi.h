@@ -25,6 +25,7 @@ void ndDmiInfoFree(ndDmiInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndDmiInfo, ndDmiInfoFree);
 
 /* Reads devices/virtual/dmi/id/.  Returns 0 with *ret_info set (all fields
- * NULL on machines without DMI), -1 with an error only if a present file
- * is malformed beyond use (larger than ND_SYSFS_READ_MAX). */
+ * NULL on machines without DMI); a file that cannot be read (root-only,
+ * larger than ND_SYSFS_READ_MAX, not text) leaves its field NULL and is
+ * logged at debug level.  Never fails. */
 int ndDmiRead(ndSysfs *sysfs, ndDmiInfo **ret_info);
