@@ -1,0 +1,332 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Test harness: the real virtmdevd on a real mdevsim mount, temp paths only.
+
+Used by tests/integration (virsh, python3-libvirt) and tests/rpc (raw wire
+clients). Paths to the built programs come from meson through the
+environment: ND_VIRTMDEVD, ND_MDEVSIM, ND_TOP_SRCDIR.
+"""
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+VIRTMDEVD = os.environ.get("ND_VIRTMDEVD", "")
+MDEVSIM = os.environ.get("ND_MDEVSIM", "")
+TOP_SRCDIR = os.environ.get("ND_TOP_SRCDIR",
+                            os.path.dirname(os.path.dirname(
+                                os.path.dirname(os.path.abspath(__file__)))))
+EXAMPLES = os.path.join(TOP_SRCDIR, "examples")
+NODEDEV_RNG = "/usr/share/libvirt/schemas/nodedev.rng"
+
+# Bounded waits for things that happen asynchronously (startup, events).
+STARTUP_TIMEOUT = 30
+
+
+def is_mounted(path):
+    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+        return any(line.split()[4] == path for line in fh)
+
+
+class Daemon:
+    """virtmdevd with --simulate (or on an mdevsim we start) on temp sockets."""
+
+    def __init__(self, profile="demo", config="", simulate=True, extra_args=()):
+        self.tmp = tempfile.mkdtemp(prefix="nd-it-")
+        self.sock = os.path.join(self.tmp, "sock")
+        self.sock_ro = os.path.join(self.tmp, "sock-ro")
+        self.conf = os.path.join(self.tmp, "virtmdevd.conf")
+        with open(self.conf, "w", encoding="utf-8") as fh:
+            fh.write("[virtmdevd]\n" + config)
+        self.mdevsim = None
+        self.sysfs = None
+        self.config_dir = None
+        self.lines = []
+        args = [VIRTMDEVD, "--config", self.conf, "--socket", self.sock,
+                "--socket-ro", self.sock_ro]
+        if simulate:
+            args.append("--simulate=" + profile)
+        else:
+            self.sysfs = os.path.join(self.tmp, "host")
+            self.config_dir = os.path.join(self.tmp, "mdevctl.d")
+            os.mkdir(self.sysfs)
+            os.mkdir(self.config_dir)
+            self._start_mdevsim(profile)
+            args += ["--sysfs-root", self.sysfs, "--config-dir", self.config_dir]
+        args += list(extra_args)
+        self.args = args
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=open(os.path.join(self.tmp, "log"), "wb"),
+                                     stdin=subprocess.DEVNULL)
+        self._wait_started()
+        self.uri = "nodedev:///system?socket=" + self.sock
+        self.uri_ro = "nodedev:///system?socket=" + self.sock_ro
+
+    def _start_mdevsim(self, profile):
+        rfd, wfd = os.pipe()
+        self.mdevsim = subprocess.Popen(
+            [MDEVSIM, "--ready-fd", str(wfd), "--profile", profile, self.sysfs],
+            pass_fds=(wfd,), stdout=subprocess.DEVNULL)
+        os.close(wfd)
+        ready, _, _ = select.select([rfd], [], [], STARTUP_TIMEOUT)
+        data = os.read(rfd, 16) if ready else b""
+        os.close(rfd)
+        if data != b"ready\n":
+            raise RuntimeError("mdevsim did not start")
+
+    def _wait_started(self):
+        """Reads the daemon's stdout up to the 'connect with:' line."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.stop()
+                raise RuntimeError("virtmdevd did not start: " + self.log())
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                rc = self.proc.wait()
+                raise RuntimeError(f"virtmdevd exited with {rc}: " + self.log())
+            buf += chunk
+            self.lines = buf.decode().splitlines()
+            for line in self.lines:
+                if line.startswith("virtmdevd ") and "managing mdevs under '" in line:
+                    self.sysfs = line.split("'")[1]
+                    self.config_dir = line.split("'")[3]
+            if any(l.startswith("connect with:") for l in self.lines):
+                return
+
+    def log(self):
+        with open(os.path.join(self.tmp, "log"), encoding="utf-8",
+                  errors="replace") as fh:
+            return fh.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def control(self, *parts):
+        """Path of an mdevsim control file."""
+        return os.path.join(self.sysfs, ".mdevsim", *parts)
+
+    def stop(self):
+        """SIGTERM; returns the daemon's exit code."""
+        rc = self.proc.poll()
+        if rc is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                rc = self.proc.wait()
+        self.proc.stdout.close()
+        if self.mdevsim:
+            self.mdevsim.send_signal(signal.SIGTERM)
+            self.mdevsim.wait(timeout=30)
+            self.mdevsim = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return rc
+
+
+def virsh(uri, *args, check=None):
+    """Runs the real virsh; returns (exit code, stdout, stderr)."""
+    env = dict(os.environ)
+    env.pop("LIBVIRT_DEFAULT_URI", None)
+    env["LC_ALL"] = "C"
+    p = subprocess.run(["virsh", "-c", uri] + list(args), env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=120)
+    if check is not None:
+        assert p.returncode == check, (p.returncode, p.stdout, p.stderr)
+    return p.returncode, p.stdout, p.stderr
+
+
+def validate_xml(xml):
+    """Validates a node-device document against libvirt's installed schema."""
+    p = subprocess.run(["xmllint", "--noout", "--relaxng", NODEDEV_RNG, "-"],
+                       input=xml, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr + xml
+
+
+# ---- a raw client of the wire protocol ------------------------------------
+
+PROGRAM = 0x20008086
+KEEPALIVE = 0x6B656570
+CALL, REPLY, MESSAGE = 0, 1, 2
+OK, ERROR = 0, 1
+
+
+def xdr_uint(v):
+    return struct.pack(">I", v & 0xFFFFFFFF)
+
+
+def xdr_int(v):
+    return struct.pack(">i", v)
+
+
+def xdr_string(s):
+    b = s.encode() if isinstance(s, str) else s
+    return xdr_uint(len(b)) + b + b"\0" * (-len(b) % 4)
+
+
+def xdr_opt_string(s):
+    return xdr_uint(0) if s is None else xdr_uint(1) + xdr_string(s)
+
+
+class XdrReader:
+    def __init__(self, data):
+        self.data = data
+        self.pos = 0
+
+    def uint(self):
+        v = struct.unpack_from(">I", self.data, self.pos)[0]
+        self.pos += 4
+        return v
+
+    def int(self):
+        v = struct.unpack_from(">i", self.data, self.pos)[0]
+        self.pos += 4
+        return v
+
+    def string(self):
+        n = self.uint()
+        s = self.data[self.pos:self.pos + n].decode()
+        self.pos += n + (-n % 4)
+        return s
+
+    def opt_string(self):
+        return self.string() if self.uint() else None
+
+    def done(self):
+        return self.pos == len(self.data)
+
+
+def frame(prog, vers, proc, mtype, serial, status, payload=b""):
+    body = struct.pack(">IIiIII", prog, vers, proc, mtype, serial, status) + payload
+    return struct.pack(">I", len(body) + 4) + body
+
+
+def decode_error(payload):
+    r = XdrReader(payload)
+    err = {"code": r.int(), "domain": r.int(), "message": r.opt_string(),
+           "level": r.int()}
+    assert r.uint() == 0            # dom
+    err["str1"] = r.opt_string()
+    err["str2"] = r.opt_string()
+    err["str3"] = r.opt_string()
+    err["int1"] = r.int()
+    err["int2"] = r.int()
+    assert r.uint() == 0            # net
+    assert r.done()
+    return err
+
+
+class RawClient:
+    """A blocking client speaking the protocol byte by byte."""
+
+    def __init__(self, path, timeout=30):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.serial = 0
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _recv_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
+
+    def recv(self):
+        """Next message as (prog, vers, proc, type, serial, status, payload),
+        or None at end of file."""
+        head = self._recv_exact(4)
+        if head is None:
+            return None
+        n = struct.unpack(">I", head)[0]
+        body = self._recv_exact(n - 4)
+        if body is None:
+            return None
+        return struct.unpack_from(">IIiIII", body) + (body[24:],)
+
+    def recv_reply(self):
+        """Next REPLY, answering PINGs and skipping other messages."""
+        while True:
+            m = self.recv()
+            if m is None:
+                return None
+            if m[0] == KEEPALIVE and m[2] == 1:
+                self.send(frame(KEEPALIVE, 1, 2, MESSAGE, 0, OK))
+                continue
+            if m[3] == REPLY:
+                return m
+
+    def call(self, proc, payload=b"", prog=PROGRAM, vers=1):
+        """Sends a CALL and returns (status, payload) of its reply."""
+        self.serial += 1
+        self.send(frame(prog, vers, proc, CALL, self.serial, OK, payload))
+        m = self.recv_reply()
+        assert m is not None, "connection closed"
+        assert m[2] == proc and m[4] == self.serial, m
+        return m[5], m[6]
+
+    def open(self, flags=0, name="nodedev:///system"):
+        status, payload = self.call(1, xdr_opt_string(name) + xdr_uint(flags))
+        assert status == OK, decode_error(payload)
+
+    def closed_by_peer(self):
+        """True when the daemon closes the connection (within the timeout)."""
+        try:
+            while True:
+                data = self.sock.recv(65536)
+                if not data:
+                    return True
+        except ConnectionResetError:
+            return True
+
+
+# ---- fixtures (imported by the conftest.py files) --------------------------
+
+@pytest.fixture
+def daemon():
+    d = Daemon()
+    yield d
+    alive = d.alive()
+    log = d.log()
+    rc = d.stop()
+    assert alive, "virtmdevd died: " + log
+    assert rc == 0, log
+
+
+@pytest.fixture
+def make_daemon():
+    started = []
+
+    def make(**kwargs):
+        d = Daemon(**kwargs)
+        started.append(d)
+        return d
+    yield make
+    for d in started:
+        alive = d.alive()
+        log = d.log()
+        rc = d.stop()
+        assert alive, "virtmdevd died: " + log
+        assert rc == 0, log
