@@ -1,0 +1,429 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The daemon group of the samples scenario list: sourced by samples.sh (see
+# there for the environment). Drives the daemon with the real virsh and
+# checks every answer against sysfs, read directly.
+
+# The daemon's precise errors (grep -E), kept in one place.
+ERR_NO_INSTANCES='no instances left|no available instances|no free instances'
+ERR_UUID_EXISTS='already (exists|in use|used)|exists already'
+ERR_IN_USE='in use|busy'
+ERR_READ_ONLY='read only|read-only'
+ERR_NO_DEVICE='no node device with matching name'
+
+v() {
+    timeout 60 "$ND_VIRSH" -c "$ND_URI" "$@"
+}
+
+vro() {
+    timeout 60 "$ND_VIRSH" -c "$ND_URI_RO" "$@"
+}
+
+# nodedev names of a listing, one a line, no blank lines
+vlist() {
+    v nodedev-list "$@" 2>&1 | sed -e '/^[[:space:]]*$/d' -e 's/^[[:space:]]*//' | sort
+}
+
+# "ID NAME|API|INSTANCES" per <type> of a parent's XML, sorted by id
+xml_types() {
+    v nodedev-dumpxml "$1" 2>&1 | sed -n \
+        -e "s/.*<type id='\([^']*\)'>.*/T \1/p" \
+        -e 's/.*<name>\(.*\)<\/name>.*/N \1/p' \
+        -e 's/.*<deviceAPI>\(.*\)<\/deviceAPI>.*/A \1/p' \
+        -e 's/.*<availableInstances>\(.*\)<\/availableInstances>.*/I \1/p' |
+    awk '
+        $1 == "T" { if (id != "") print id " " nm "|" api "|" inst;
+                    id = $2; nm = ""; api = ""; inst = ""; next }
+        id == "" { next }
+        $1 == "N" { sub(/^N /, ""); nm = $0; next }
+        $1 == "A" { api = $2; next }
+        $1 == "I" { inst = $2; next }
+        END { if (id != "") print id " " nm "|" api "|" inst }' | sort
+}
+
+# the same, read from sysfs
+sysfs_types() {
+    for d in "$(pdir "$1")"/mdev_supported_types/*; do
+        name=""
+        [ -f "$d/name" ] && name=$(cat "$d/name")
+        echo "$(basename "$d") $name|$(cat "$d/device_api")|$(cat "$d/available_instances")"
+    done | sort
+}
+
+# availableInstances of TYPE in parent NAME's XML
+xml_avail() {
+    xml_types "$1" | sed -n "s/^$2 .*|//p"
+}
+
+# mdev_<uuid>_... -> uuid
+name_uuid() {
+    echo "$1" | cut -c6-41 | tr '_' '-'
+}
+
+# mdev_xml FILE PARENT TYPE [UUID]
+mdev_xml() {
+    {
+        echo "<device>"
+        echo "  <parent>$2</parent>"
+        echo "  <capability type='mdev'>"
+        echo "    <type id='$3'/>"
+        [ -n "${4:-}" ] && echo "    <uuid>$4</uuid>"
+        echo "  </capability>"
+        echo "</device>"
+    } > "$1"
+}
+
+# vcreate PARENT_NAME TYPE [UUID]: prints the new device's name, or virsh's
+# error output prefixed with "ERR "
+vcreate() {
+    f="$ND_TMP/create.xml"
+    mdev_xml "$f" "$1" "$2" "${3:-}"
+    out=$(v nodedev-create "$f" 2>&1)
+    name=$(printf '%s\n' "$out" | sed -n 's/^Node device \(mdev_[^ ]*\) created from .*/\1/p')
+    if [ -n "$name" ]; then
+        echo "$name"
+    else
+        echo "ERR $out"
+    fi
+}
+
+# events: a background `virsh nodedev-event --loop` writing to a file
+ev_start() {
+    ev_file="$ND_TMP/events.txt"
+    : > "$ev_file"
+    "$ND_VIRSH" -c "$ND_URI" nodedev-event --loop --event lifecycle \
+        > "$ev_file" 2>&1 &
+    ev_pid=$!
+}
+
+# ev_sync PARENT_NAME: when the listener's registration is done cannot be
+# seen from outside; define and undefine a throw-away device until the
+# listener reports it, so no later event is lost to the race.
+ev_sync() {
+    us=$(uuid 1999)
+    f="$ND_TMP/sync.xml"
+    mdev_xml "$f" "$1" mtty-1 "$us"
+    i=0
+    while [ "$i" -lt "$ND_WAIT" ]; do
+        sname=$(v nodedev-define "$f" 2>&1 |
+                sed -n "s/^Node device '\(mdev_[^']*\)' defined from .*/\1/p")
+        [ -n "$sname" ] && v nodedev-undefine "$sname" >/dev/null 2>&1
+        if [ -n "$sname" ] && wait_for 1 ev_seen "$sname" Undefined; then
+            return 0
+        fi
+        i=$((i + 1))
+    done
+    return 1
+}
+
+ev_stop() {
+    if [ -n "${ev_pid:-}" ]; then
+        kill "$ev_pid" 2>/dev/null
+        wait "$ev_pid" 2>/dev/null
+        ev_pid=""
+    fi
+}
+
+ev_seen() {
+    grep -q "for node device $1: $2" "$ev_file"
+}
+
+# hold_start UUID: make the device busy as a VM would (see ND_VFIO)
+hold_start() {
+    case "$ND_VFIO" in
+        1)
+            hg=$(basename "$(readlink "$ND_SYSFS/bus/mdev/devices/$1/iommu_group" 2>/dev/null)")
+            hold_out="$ND_TMP/hold.txt"
+            : > "$hold_out"
+            "$ND_KTOOL" hold "$ND_DEV_ROOT/vfio/$hg" "$1" > "$hold_out" 2>&1 &
+            hold_pid=$!
+            if wait_for "$ND_WAIT" grep -q ready "$hold_out"; then
+                return 0
+            fi
+            cat "$hold_out"
+            return 1
+            ;;
+        sim)
+            kwrite "$ND_SYSFS/.mdevsim/busy" "+$1" | grep -qx OK
+            ;;
+    esac
+}
+
+hold_stop() {
+    case "$ND_VFIO" in
+        1)
+            kill "$hold_pid"
+            wait "$hold_pid"
+            ;;
+        sim)
+            kwrite "$ND_SYSFS/.mdevsim/busy" "-$1" >/dev/null
+            ;;
+    esac
+}
+
+daemon_group() {
+    echo "# daemon group: virsh -c $ND_URI"
+    cleanup_all
+
+    # --- enumeration
+    list=$(vlist --cap mdev_types)
+    check "daemon: three parents with mdev_types" "3" \
+        "$(printf '%s\n' "$list" | grep -c .)"
+    P_mtty=""; P_mdpy=""; P_mbochs=""
+    for name in $list; do
+        ids=$(xml_types "$name" | cut -d' ' -f1 | tr '\n' ' ')
+        case "$ids" in
+            *mtty-1*) P_mtty=$name ;;
+            *mdpy-vga*) P_mdpy=$name ;;
+            *mbochs-small*) P_mbochs=$name ;;
+        esac
+    done
+    for p in $PARENTS; do
+        eval "pname=\$P_$p"
+        if [ -z "$pname" ]; then
+            not_ok "daemon: parent of $p types found" "listing: $list"
+            continue
+        fi
+        ok "daemon: parent of $p types is '$pname'"
+        check "daemon: $p types as the kernel reports them" \
+            "$(sysfs_types "$p")" "$(xml_types "$pname")"
+        check_match "daemon: $p parent has the mdev_types capability" \
+            'mdev_types' "$(v nodedev-dumpxml "$pname" 2>&1)"
+    done
+    if [ -z "$P_mtty" ] || [ -z "$P_mdpy" ] || [ -z "$P_mbochs" ]; then
+        not_ok "daemon: cannot go on without the three parents"
+        return
+    fi
+    check "daemon: no mdev listed before any create" "" "$(vlist --cap mdev)"
+
+    ev_start
+    if ev_sync "$P_mtty"; then
+        ok "daemon: event listener registered (define/undefine seen)"
+    else
+        not_ok "daemon: event listener registered (define/undefine seen)" "$(cat "$ev_file")"
+    fi
+
+    # --- create without and with a UUID
+    a=$(vcreate "$P_mtty" mtty-1)
+    check_match "daemon: create mtty-1 without uuid" '^mdev_' "$a"
+    ua=$(name_uuid "$a")
+    check "daemon: created device exists in sysfs when create returns" "yes" "$(present "$ua")"
+    check "daemon: created device has the asked type" "mtty-1" \
+        "$(basename "$(readlink "$ND_SYSFS/bus/mdev/devices/$ua/mdev_type" 2>/dev/null)")"
+    ub=$(uuid 1001)
+    b=$(vcreate "$P_mtty" mtty-2 "$(echo "$ub" | tr 'a-f' 'A-F')")
+    check_match "daemon: create mtty-2 with an upper-case uuid" "^mdev_$(echo "$ub" | tr '-' '_')" "$b"
+    check "daemon: device with the given uuid exists in sysfs" "yes" "$(present "$ub")"
+    xml=$(v nodedev-dumpxml "$b" 2>&1)
+    check_match "daemon: dumpxml of the new device has its uuid" "<uuid>$ub</uuid>" "$xml"
+    check_match "daemon: dumpxml of the new device has its type" "<type id='mtty-2'/>" "$xml"
+    check_match "daemon: dumpxml of the new device has its parent" "<parent>$P_mtty</parent>" "$xml"
+    g=$(basename "$(readlink "$ND_SYSFS/bus/mdev/devices/$ub/iommu_group" 2>/dev/null)")
+    check_match "daemon: dumpxml has the kernel's iommu group" "<iommuGroup number='$g'/>" "$xml"
+    check "daemon: the two devices are listed" \
+        "$(printf '%s\n%s\n' "$a" "$b" | sort)" "$(vlist --cap mdev)"
+    check "daemon: shared pool mtty-1 through availableInstances" "21" "$(xml_avail "$P_mtty" mtty-1)"
+    check "daemon: shared pool mtty-2 through availableInstances" "10" "$(xml_avail "$P_mtty" mtty-2)"
+    check "daemon: mtty types match sysfs after creates" \
+        "$(sysfs_types mtty)" "$(xml_types "$P_mtty")"
+    if wait_for "$ND_WAIT" ev_seen "$a" Created; then
+        ok "daemon: lifecycle event Created for a create"
+    else
+        not_ok "daemon: lifecycle event Created for a create" "$(cat "$ev_file")"
+    fi
+
+    # --- duplicate UUID, on another parent
+    r=$(vcreate "$P_mdpy" mdpy-vga "$ub")
+    check_match "daemon: duplicate uuid refused precisely" "^ERR .*($ERR_UUID_EXISTS)" "$r"
+    check_match "daemon: duplicate uuid error names the uuid" "$ub" "$r"
+    check "daemon: no mdpy device after the refused duplicate" "" \
+        "$(ls "$(tdir mdpy mdpy-vga)/devices")"
+
+    # --- exhausted pools
+    res=""
+    i=1100
+    while [ $i -lt 1110 ]; do
+        res="$res$(vcreate "$P_mtty" mtty-2 "$(uuid $i)" | cut -c1-5) "
+        i=$((i + 1))
+    done
+    check "daemon: ten more mtty-2 fit" \
+        "mdev_ mdev_ mdev_ mdev_ mdev_ mdev_ mdev_ mdev_ mdev_ mdev_ " "$res"
+    check "daemon: mtty-2 exhausted through availableInstances" "0" "$(xml_avail "$P_mtty" mtty-2)"
+    check "daemon: one mtty-1 left through availableInstances" "1" "$(xml_avail "$P_mtty" mtty-1)"
+    r=$(vcreate "$P_mtty" mtty-2 "$(uuid 1199)")
+    check_match "daemon: exhausted mtty-2 gives no instances left" "^ERR .*($ERR_NO_INSTANCES)" "$r"
+    check "daemon: nothing created by the refused mtty-2" "no" "$(present "$(uuid 1199)")"
+
+    res=""
+    for t in mdpy-vga mdpy-xga mdpy-hd mdpy-hd; do
+        res="$res$(vcreate "$P_mdpy" "$t" | cut -c1-5) "
+    done
+    check "daemon: four mdpy fit" "mdev_ mdev_ mdev_ mdev_ " "$res"
+    check "daemon: mdpy types exhausted through availableInstances" "0 0 0" \
+        "$(for t in mdpy-hd mdpy-vga mdpy-xga; do printf '%s ' "$(xml_avail "$P_mdpy" $t)"; done | sed 's/ $//')"
+    r=$(vcreate "$P_mdpy" mdpy-xga "$(uuid 1299)")
+    check_match "daemon: exhausted mdpy gives no instances left" "^ERR .*($ERR_NO_INSTANCES)" "$r"
+    check "daemon: nothing created by the refused mdpy" "no" "$(present "$(uuid 1299)")"
+
+    res=""
+    for i in 1 2 3 4; do
+        res="$res$(vcreate "$P_mbochs" mbochs-large | cut -c1-5) "
+    done
+    check "daemon: four mbochs-large fit" "mdev_ mdev_ mdev_ mdev_ " "$res"
+    check "daemon: mbochs-small exhausted through availableInstances" "0" \
+        "$(xml_avail "$P_mbochs" mbochs-small)"
+    r=$(vcreate "$P_mbochs" mbochs-small)
+    check_match "daemon: exhausted mbochs gives no instances left" "^ERR .*($ERR_NO_INSTANCES)" "$r"
+    check "daemon: every pool matches sysfs when full" \
+        "$(sysfs_types mtty; sysfs_types mdpy; sysfs_types mbochs)" \
+        "$(xml_types "$P_mtty"; xml_types "$P_mdpy"; xml_types "$P_mbochs")"
+
+    # --- destroy
+    out=$(v nodedev-destroy "$a" 2>&1)
+    check_match "daemon: destroy" "Destroyed node device '$a'" "$out"
+    check "daemon: destroyed device gone from sysfs when destroy returns" "no" "$(present "$ua")"
+    if wait_for "$ND_WAIT" ev_seen "$a" Deleted; then
+        ok "daemon: lifecycle event Deleted for a destroy"
+    else
+        not_ok "daemon: lifecycle event Deleted for a destroy" "$(cat "$ev_file")"
+    fi
+    out=$(v nodedev-destroy "$a" 2>&1)
+    check_match "daemon: destroy of a gone device is refused" "$ERR_NO_DEVICE" "$out"
+    res=0
+    for name in $(vlist --cap mdev); do
+        v nodedev-destroy "$name" >/dev/null 2>&1 || res=$((res + 1))
+    done
+    check "daemon: every device destroyed" "0" "$res"
+    check "daemon: nothing left in sysfs" "" "$(ls "$ND_SYSFS/bus/mdev/devices")"
+    check "daemon: nothing left listed" "" "$(vlist --cap mdev)"
+    check "daemon: every pool restored through availableInstances" \
+        "$(sysfs_types mtty; sysfs_types mdpy; sysfs_types mbochs)" \
+        "$(xml_types "$P_mtty"; xml_types "$P_mdpy"; xml_types "$P_mbochs")"
+    check "daemon: mtty-1 back to 24" "24" "$(xml_avail "$P_mtty" mtty-1)"
+
+    # --- define, start, destroy, undefine (mdevctl's files on disk)
+    ud=$(uuid 1500)
+    f="$ND_TMP/define.xml"
+    mdev_xml "$f" "$P_mbochs" mbochs-medium "$ud"
+    out=$(v nodedev-define "$f" 2>&1)
+    d=$(printf '%s\n' "$out" | sed -n "s/^Node device '\(mdev_[^']*\)' defined from .*/\1/p")
+    check_match "daemon: define" "^mdev_$(echo "$ud" | tr '-' '_')" "$d"
+    if [ -n "$ND_CONFIG_DIR" ]; then
+        def="$ND_CONFIG_DIR/mbochs/$ud"
+        check "daemon: definition written to <config>/mbochs/<uuid>" "yes" \
+            "$([ -f "$def" ] && echo yes || echo no)"
+        check_match "daemon: definition holds the type" '"mdev_type": *"mbochs-medium"' \
+            "$(cat "$def" 2>&1)"
+    else
+        skip "daemon: definition written to disk" "ND_CONFIG_DIR not set"
+    fi
+    check "daemon: defined device not in sysfs" "no" "$(present "$ud")"
+    check "daemon: defined device listed as inactive" "$d" "$(vlist --cap mdev --inactive)"
+    check_match "daemon: nodedev-info says persistent, inactive" \
+        'Persistent: *yes.*Active: *no|Active: *no.*Persistent: *yes' \
+        "$(v nodedev-info "$d" 2>&1 | tr '\n' ' ')"
+    if wait_for "$ND_WAIT" ev_seen "$d" Defined; then
+        ok "daemon: lifecycle event Defined"
+    else
+        not_ok "daemon: lifecycle event Defined" "$(cat "$ev_file")"
+    fi
+    out=$(v nodedev-start "$d" 2>&1)
+    check_match "daemon: start the defined device" "Device $d started|started" "$out"
+    check "daemon: started device exists in sysfs" "yes" "$(present "$ud")"
+    check "daemon: started device has the defined type" "mbochs-medium" \
+        "$(basename "$(readlink "$ND_SYSFS/bus/mdev/devices/$ud/mdev_type" 2>/dev/null)")"
+    check "daemon: mbochs-medium pool lowered" "15" "$(xml_avail "$P_mbochs" mbochs-medium)"
+    out=$(v nodedev-start "$d" 2>&1)
+    check_match "daemon: starting an active device is refused" 'already active' "$out"
+    out=$(v nodedev-destroy "$d" 2>&1)
+    check_match "daemon: destroy the started device" "Destroyed" "$out"
+    check "daemon: destroyed defined device gone from sysfs" "no" "$(present "$ud")"
+    check "daemon: destroyed defined device still defined" "$d" "$(vlist --cap mdev --all)"
+    out=$(v nodedev-undefine "$d" 2>&1)
+    check_match "daemon: undefine" "Undefined node device '$d'|undefined" "$out"
+    if [ -n "$ND_CONFIG_DIR" ]; then
+        check "daemon: definition file removed" "no" \
+            "$([ -e "$ND_CONFIG_DIR/mbochs/$ud" ] && echo yes || echo no)"
+    fi
+    check "daemon: undefined device no longer listed" "" "$(vlist --cap mdev --all)"
+    if wait_for "$ND_WAIT" ev_seen "$d" Undefined; then
+        ok "daemon: lifecycle event Undefined"
+    else
+        not_ok "daemon: lifecycle event Undefined" "$(cat "$ev_file")"
+    fi
+
+    # --- out of band: echo UUID > create, echo 1 > remove
+    uo=$(uuid 1600)
+    check "daemon: out-of-band create (raw sysfs write)" "OK" "$(kcreate mdpy mdpy-hd "$uo")"
+    oname=""
+    find_oob() {
+        oname=$(vlist --cap mdev | grep "^mdev_$(echo "$uo" | tr '-' '_')")
+        [ -n "$oname" ]
+    }
+    if wait_for "$ND_WAIT" find_oob; then
+        ok "daemon: out-of-band device listed"
+    else
+        not_ok "daemon: out-of-band device listed" "$(vlist --cap mdev)"
+    fi
+    find_oob
+    if [ -n "$oname" ] && wait_for "$ND_WAIT" ev_seen "$oname" Created; then
+        ok "daemon: lifecycle event Created for an out-of-band create"
+    else
+        not_ok "daemon: lifecycle event Created for an out-of-band create" "$(cat "$ev_file")"
+    fi
+    check_match "daemon: out-of-band device has its type" "<type id='mdpy-hd'/>" \
+        "$(v nodedev-dumpxml "$oname" 2>&1)"
+    check "daemon: pool lowered by the out-of-band create" "3" "$(xml_avail "$P_mdpy" mdpy-vga)"
+    check "daemon: out-of-band remove (raw sysfs write)" "OK" \
+        "$(kwrite "$ND_SYSFS/bus/mdev/devices/$uo/remove" 1)"
+    gone_oob() {
+        [ -z "$(vlist --cap mdev)" ]
+    }
+    if wait_for "$ND_WAIT" gone_oob; then
+        ok "daemon: out-of-band removal seen"
+    else
+        not_ok "daemon: out-of-band removal seen" "$(vlist --cap mdev)"
+    fi
+    if [ -n "$oname" ] && wait_for "$ND_WAIT" ev_seen "$oname" Deleted; then
+        ok "daemon: lifecycle event Deleted for an out-of-band remove"
+    else
+        not_ok "daemon: lifecycle event Deleted for an out-of-band remove" "$(cat "$ev_file")"
+    fi
+
+    ev_stop
+
+    # --- destroy refused while a process holds the VFIO device fd
+    if [ "$ND_VFIO" = 1 ] || [ "$ND_VFIO" = sim ]; then
+        uh=$(uuid 1700)
+        h=$(vcreate "$P_mtty" mtty-1 "$uh")
+        check_match "daemon: create a device to hold" '^mdev_' "$h"
+        # not in $(...): the holder's pid must stay in this shell
+        if hold_start "$uh" > "$ND_TMP/hold.err" 2>&1; then
+            ok "daemon: a process holds the device (VFIO device fd)"
+        else
+            not_ok "daemon: a process holds the device (VFIO device fd)" \
+                "$(cat "$ND_TMP/hold.err")"
+        fi
+        out=$(v nodedev-destroy "$h" 2>&1)
+        check_match "daemon: destroy refused while in use" "$ERR_IN_USE" "$out"
+        check "daemon: held device still exists" "yes" "$(present "$uh")"
+        check "daemon: held device still listed" "$h" "$(vlist --cap mdev)"
+        hold_stop "$uh"
+        out=$(v nodedev-destroy "$h" 2>&1)
+        check_match "daemon: destroy once released" "Destroyed" "$out"
+        check "daemon: released device gone" "no" "$(present "$uh")"
+    else
+        skip "daemon: destroy refused while in use" "no way to hold a device here"
+    fi
+
+    # --- the read-only socket
+    if [ -n "$ND_URI_RO" ]; then
+        mdev_xml "$ND_TMP/ro.xml" "$P_mtty" mtty-1
+        out=$(vro nodedev-create "$ND_TMP/ro.xml" 2>&1)
+        check_match "daemon: read-only socket refuses create" "$ERR_READ_ONLY" "$out"
+        check "daemon: read-only socket lists parents" \
+            "$(vlist --cap mdev_types)" \
+            "$(vro nodedev-list --cap mdev_types 2>&1 | sed -e '/^[[:space:]]*$/d' -e 's/^[[:space:]]*//' | sort)"
+    fi
+
+    cleanup_all
+}
