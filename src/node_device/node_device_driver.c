@@ -1,0 +1,1781 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The node-device driver: the device list, listing and XML, create,
+ * destroy, define, undefine, start, autostart, rescans and events.
+ *
+ * Locking. drv->lock guards the device list and the pending sets; it is
+ * held only for short, non-blocking work (cheap sysfs reads included) and
+ * never across a write to a sysfs 'create', attribute or 'remove' file, so
+ * a blocked write (remove of a device in use) never stalls other calls.
+ * drv->config_lock serialises changes to the definitions directory and is
+ * taken before drv->lock; drv->rescan_lock serialises rescans and is taken
+ * before both. Events are collected under the locks and delivered after
+ * all of them are released.
+ *
+ * Reservations. A create or start puts its UUID in pending_uuids and
+ * counts itself in pending_types (parent + type) and pending_parents
+ * before it writes anything, so two calls cannot take the same UUID or the
+ * last instance, and the rescan ignores the half-made device and the
+ * parent's changing instance counts until the call has put the finished
+ * device in the list. A destroy marks the device busy for the same reason.
+ */
+#include <string.h>
+
+#include <gio/gio.h>
+#include <libvirt/libvirt.h>
+
+#include "node_device_driver.h"
+#include "node_device_priv.h"
+#include "util/nderror.h"
+#include "util/ndinternal.h"
+#include "util/ndlog.h"
+#include "util/ndmdev.h"
+#include "util/nduevent.h"
+#include "util/nduuid.h"
+
+/* libvirt 10.1 added these list flags; the 9.0 headers lack them. */
+#define ND_LIST_PERSISTENT (1U << 28)
+#define ND_LIST_TRANSIENT (1U << 29)
+/* and ND_XML_INACTIVE */
+#define ND_XML_INACTIVE (1U << 0)
+#define ND_LIST_INACTIVE ((unsigned int) VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE)
+#define ND_LIST_ACTIVE ((unsigned int) VIR_CONNECT_LIST_NODE_DEVICES_ACTIVE)
+#define ND_LIST_CAPS ((1U << (ND_NODE_DEV_CAP_VPD + 1)) - 1)
+#define ND_LIST_ALL (ND_LIST_CAPS | ND_LIST_PERSISTENT | ND_LIST_TRANSIENT | \
+                     ND_LIST_INACTIVE | ND_LIST_ACTIVE)
+
+/* The list flags' cap bits are libvirt's capability numbers, which conf's
+ * enum follows. */
+G_STATIC_ASSERT(VIR_CONNECT_LIST_NODE_DEVICES_CAP_SYSTEM ==
+                1 << ND_NODE_DEV_CAP_SYSTEM);
+G_STATIC_ASSERT(VIR_CONNECT_LIST_NODE_DEVICES_CAP_PCI_DEV ==
+                1 << ND_NODE_DEV_CAP_PCI_DEV);
+G_STATIC_ASSERT(VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES ==
+                1 << ND_NODE_DEV_CAP_MDEV_TYPES);
+G_STATIC_ASSERT(VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV ==
+                1 << ND_NODE_DEV_CAP_MDEV);
+G_STATIC_ASSERT(VIR_CONNECT_LIST_NODE_DEVICES_CAP_CSS_DEV ==
+                1 << ND_NODE_DEV_CAP_CSS_DEV);
+G_STATIC_ASSERT(VIR_CONNECT_LIST_NODE_DEVICES_CAP_AP_MATRIX ==
+                1 << ND_NODE_DEV_CAP_AP_MATRIX);
+G_STATIC_ASSERT(VIR_CONNECT_LIST_NODE_DEVICES_CAP_VPD ==
+                1 << ND_NODE_DEV_CAP_VPD);
+
+/* How often the watch rescans when no uevent can tell us (mdevsim emits
+ * none): once a second, a few dozen small sysfs reads and one stat per
+ * definition file. */
+#define ND_DRIVER_RESCAN_INTERVAL_MS 1000
+/* Coalesce bursts of uevents and file changes into one rescan. */
+#define ND_DRIVER_RESCAN_DEBOUNCE_MS 50
+
+typedef struct {
+    unsigned int id;
+    ndDriverEventFunc func;
+    gpointer opaque;
+} ndEventCallback;
+
+typedef struct {
+    char *name;
+    int event_id;
+    int event;
+} ndEvent;
+
+/* Shared with the watch sources, which may outlive the driver briefly. */
+typedef struct {
+    GMutex lock;
+    ndDriver *drv;            /* NULL once the driver is gone */
+} ndWatchState;
+
+struct _ndDriver {
+    ndSysfs *sysfs;
+    char *dev_root;
+    gboolean autostart;
+
+    GMutex lock;
+    ndDeviceList *devs;
+    GHashTable *pending_uuids;    /* uuid */
+    GHashTable *pending_types;    /* "bus/type" -> count */
+    GHashTable *pending_parents;  /* bus -> count */
+
+    GMutex config_lock;
+    ndPersistCache *persist;
+
+    GMutex rescan_lock;
+
+    GPtrArray *events;            /* ndEvent *, queued under lock */
+
+    GRecMutex event_lock;
+    GArray *callbacks;            /* ndEventCallback */
+    unsigned int next_callback_id;
+
+    GMainContext *context;
+    ndWatchState *watch;          /* refcounted (g_atomic_rc_box) */
+    GSource *uevent_source;
+    GSource *timer_source;
+    GSource *debounce_source;
+    GFileMonitor *monitor;
+};
+
+/* ---- small helpers ---- */
+
+static gboolean
+driverCheckFlags(unsigned int flags, unsigned int allowed, const char *func)
+{
+    if (flags & ~allowed) {
+        ndReportError(ND_ERR_INVALID_ARG,
+                      _("unsupported flags (0x%1$x) in function %2$s"),
+                      flags & ~allowed, func);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+eventFree(gpointer opaque)
+{
+    ndEvent *ev = opaque;
+
+    g_free(ev->name);
+    g_free(ev);
+}
+
+/* Must hold drv->lock: events are queued in the order the list changed. */
+static void
+eventQueue(ndDriver *drv, const char *name, int event_id, int event)
+{
+    ndEvent *ev = g_new0(ndEvent, 1);
+
+    ev->name = g_strdup(name);
+    ev->event_id = event_id;
+    ev->event = event;
+    g_ptr_array_add(drv->events, ev);
+}
+
+static void
+eventQueueLifecycle(ndDriver *drv, const char *name, int event)
+{
+    eventQueue(drv, name, VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE, event);
+}
+
+static void
+eventQueueUpdate(ndDriver *drv, const char *name)
+{
+    eventQueue(drv, name, VIR_NODE_DEVICE_EVENT_ID_UPDATE, 0);
+}
+
+/* Delivers the queued events, in order; called with no driver lock held.
+ * The event lock is held across the callbacks, so deliveries from
+ * several threads never interleave or overtake each other, and once
+ * ndDriverEventRemove() returns the removed callback is not called again. */
+static void
+driverEmit(ndDriver *drv)
+{
+    g_rec_mutex_lock(&drv->event_lock);
+    for (;;) {
+        g_autoptr(GPtrArray) events = NULL;
+        guint i;
+        guint j;
+
+        g_mutex_lock(&drv->lock);
+        if (drv->events->len > 0) {
+            events = drv->events;
+            drv->events = g_ptr_array_new_with_free_func(eventFree);
+        }
+        g_mutex_unlock(&drv->lock);
+        if (!events)
+            break;
+
+        for (i = 0; i < events->len; i++) {
+            const ndEvent *ev = g_ptr_array_index(events, i);
+
+            ND_DEBUG("event %d/%d for '%s'", ev->event_id, ev->event, ev->name);
+            for (j = 0; j < drv->callbacks->len; j++) {
+                const ndEventCallback *cb = &g_array_index(drv->callbacks,
+                                                           ndEventCallback, j);
+
+                cb->func(ev->name, ev->event_id, ev->event, 0, cb->opaque);
+            }
+        }
+    }
+    g_rec_mutex_unlock(&drv->event_lock);
+}
+
+static void
+countAdd(GHashTable *table, const char *key, int delta)
+{
+    int count = GPOINTER_TO_INT(g_hash_table_lookup(table, key)) + delta;
+
+    if (count <= 0)
+        g_hash_table_remove(table, key);
+    else
+        g_hash_table_replace(table, g_strdup(key), GINT_TO_POINTER(count));
+}
+
+static int
+countGet(GHashTable *table, const char *key)
+{
+    return GPOINTER_TO_INT(g_hash_table_lookup(table, key));
+}
+
+/* Must hold drv->lock. */
+static ndDevice *
+driverFindDevice(ndDriver *drv, const char *name)
+{
+    ndDevice *dev = ndDeviceListFind(drv->devs, name);
+
+    if (!dev)
+        ndReportError(ND_ERR_NO_NODE_DEVICE,
+                      _("no node device with matching name '%1$s'"),
+                      name ? name : "");
+    return dev;
+}
+
+/* Must hold drv->lock. The active mdev using @uuid on any parent, or NULL. */
+static ndDevice *
+driverFindActiveUUID(ndDriver *drv, const char *uuid)
+{
+    guint i;
+
+    for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
+        ndDevice *dev = ndDeviceListGet(drv->devs, i);
+
+        if (dev->uuid && dev->active && g_str_equal(dev->uuid, uuid))
+            return dev;
+    }
+    return NULL;
+}
+
+/* Must hold drv->lock. TRUE if any device (active or defined) or pending
+ * create uses @uuid: generated UUIDs avoid all of them. */
+static gboolean
+driverUUIDKnown(ndDriver *drv, const char *uuid)
+{
+    guint i;
+
+    if (g_hash_table_contains(drv->pending_uuids, uuid))
+        return TRUE;
+    for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
+        ndDevice *dev = ndDeviceListGet(drv->devs, i);
+
+        if (dev->uuid && g_str_equal(dev->uuid, uuid))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Must hold drv->lock. Re-reads the types of @parent (if it is a
+ * parent), refreshing the cached list; with @set_sig also records the
+ * instance counts as seen, so the rescan does not report our own change
+ * as an UPDATE. */
+static void
+driverRefreshParent(ndDriver *drv, ndDevice *parent, gboolean set_sig)
+{
+    g_autoptr(GPtrArray) types = NULL;
+
+    if (!parent || !parent->mdev_bus)
+        return;
+    if (ndEnumMdevTypes(drv->sysfs, parent->mdev_bus, &types) < 0) {
+        ND_DEBUG("cannot refresh the types of '%s': %s",
+                 parent->mdev_bus, ndGetLastErrorMessage());
+        ndResetLastError();
+        return;
+    }
+    if (set_sig) {
+        g_free(parent->avail_sig);
+        parent->avail_sig = ndEnumAvailSig(types);
+    }
+    ndDeviceSetMdevTypes(parent, g_steal_pointer(&types));
+}
+
+/* ---- listing ---- */
+
+static gboolean
+driverMatch(const ndDevice *dev, int cap, unsigned int flags)
+{
+    unsigned int caps = flags & ND_LIST_CAPS;
+
+    if (cap >= 0 && !ndDeviceHasCap(dev, cap))
+        return FALSE;
+    if (caps) {
+        gboolean any = FALSE;
+        int i;
+
+        for (i = 0; i <= ND_NODE_DEV_CAP_VPD && !any; i++) {
+            if ((caps & (1U << i)) && ndDeviceHasCap(dev, i))
+                any = TRUE;
+        }
+        if (!any)
+            return FALSE;
+    }
+    if ((flags & ND_LIST_ACTIVE) && !(flags & ND_LIST_INACTIVE) && !dev->active)
+        return FALSE;
+    if ((flags & ND_LIST_INACTIVE) && !(flags & ND_LIST_ACTIVE) && dev->active)
+        return FALSE;
+    if ((flags & ND_LIST_PERSISTENT) && !(flags & ND_LIST_TRANSIENT) &&
+        !dev->persistent)
+        return FALSE;
+    if ((flags & ND_LIST_TRANSIENT) && !(flags & ND_LIST_PERSISTENT) &&
+        dev->persistent)
+        return FALSE;
+    return TRUE;
+}
+
+static int
+driverList(ndDriver *drv, const char *cap, unsigned int flags,
+           char ***ret_names)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    int captype = -2;
+    guint i;
+    int count;
+
+    if (cap) {
+        captype = ndNodeDevCapTypeFromString(cap);
+        if (captype < 0) {
+            /* an unknown capability name matches nothing, as in libvirt */
+            if (ret_names) {
+                g_ptr_array_add(names, NULL);
+                *ret_names = (char **) g_ptr_array_steal(names, NULL);
+            }
+            return 0;
+        }
+    }
+    g_mutex_lock(&drv->lock);
+    for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
+        ndDevice *dev = ndDeviceListGet(drv->devs, i);
+
+        if (driverMatch(dev, cap ? captype : -1, flags))
+            g_ptr_array_add(names, g_strdup(ndDeviceGetName(dev)));
+    }
+    g_mutex_unlock(&drv->lock);
+
+    count = names->len;
+    if (ret_names) {
+        g_ptr_array_add(names, NULL);
+        *ret_names = (char **) g_ptr_array_steal(names, NULL);
+    }
+    return count;
+}
+
+/**
+ * ndDriverNumOfDevices: see node_device_driver.h.
+ */
+int
+ndDriverNumOfDevices(ndDriver *drv, const char *cap, unsigned int flags)
+{
+    if (!driverCheckFlags(flags, ND_LIST_ALL, __func__))
+        return -1;
+    return driverList(drv, cap, flags, NULL);
+}
+
+/**
+ * ndDriverListDevices: see node_device_driver.h.
+ */
+int
+ndDriverListDevices(ndDriver *drv, const char *cap, unsigned int flags,
+                    char ***ret_names)
+{
+    if (!driverCheckFlags(flags, ND_LIST_ALL, __func__))
+        return -1;
+    return driverList(drv, cap, flags, ret_names);
+}
+
+/**
+ * ndDriverListAllDevices: see node_device_driver.h.
+ */
+int
+ndDriverListAllDevices(ndDriver *drv, unsigned int flags, char ***ret_names)
+{
+    if (!driverCheckFlags(flags, ND_LIST_ALL, __func__))
+        return -1;
+    return driverList(drv, NULL, flags, ret_names);
+}
+
+/**
+ * ndDriverLookup: see node_device_driver.h.
+ */
+int
+ndDriverLookup(ndDriver *drv, const char *name)
+{
+    int ret;
+
+    g_mutex_lock(&drv->lock);
+    ret = driverFindDevice(drv, name) ? 0 : -1;
+    g_mutex_unlock(&drv->lock);
+    return ret;
+}
+
+/**
+ * ndDriverGetXMLDesc: see node_device_driver.h. A parent's mdev types and
+ * their available instances are re-read from sysfs for every call.
+ */
+char *
+ndDriverGetXMLDesc(ndDriver *drv, const char *name, unsigned int flags)
+{
+    ndDevice *dev;
+    unsigned int fmt = 0;
+    char *xml = NULL;
+
+    if (!driverCheckFlags(flags, ND_XML_INACTIVE, __func__))
+        return NULL;
+    g_mutex_lock(&drv->lock);
+    if (!(dev = driverFindDevice(drv, name)))
+        goto cleanup;
+    if ((flags & ND_XML_INACTIVE) && !dev->persistent) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("node device '%1$s' is not persistent"), name);
+        goto cleanup;
+    }
+    driverRefreshParent(drv, dev, FALSE);
+    if ((flags & ND_XML_INACTIVE) ||
+        (ndDeviceIsMdev(dev) && !dev->active))
+        fmt |= ND_NODE_DEVICE_XML_INACTIVE;
+    xml = ndNodeDeviceDefFormat(dev->def, fmt);
+
+ cleanup:
+    g_mutex_unlock(&drv->lock);
+    return xml;
+}
+
+/**
+ * ndDriverGetParent: see node_device_driver.h.
+ */
+int
+ndDriverGetParent(ndDriver *drv, const char *name, char **ret_parent)
+{
+    ndDevice *dev;
+    int ret = -1;
+
+    g_mutex_lock(&drv->lock);
+    if ((dev = driverFindDevice(drv, name))) {
+        *ret_parent = g_strdup(dev->def->parent);
+        ret = 0;
+    }
+    g_mutex_unlock(&drv->lock);
+    return ret;
+}
+
+/**
+ * ndDriverListCaps: see node_device_driver.h.
+ */
+int
+ndDriverListCaps(ndDriver *drv, const char *name, char ***ret_caps)
+{
+    g_autoptr(GPtrArray) caps = NULL;
+    ndDevice *dev;
+    int count;
+
+    g_mutex_lock(&drv->lock);
+    if (!(dev = driverFindDevice(drv, name))) {
+        g_mutex_unlock(&drv->lock);
+        return -1;
+    }
+    caps = ndDeviceListCaps(dev);
+    g_mutex_unlock(&drv->lock);
+
+    count = caps->len;
+    g_ptr_array_add(caps, NULL);
+    *ret_caps = (char **) g_ptr_array_steal(caps, NULL);
+    return count;
+}
+
+/* ---- create and start ---- */
+
+/* What a create or start needs once its checks passed. */
+typedef struct {
+    char *bus;                /* parent's class/mdev_bus name */
+    char *parent_name;        /* parent node device */
+    char *type;
+    char *uuid;
+    char *name;               /* mdev_<uuid>_<bus> */
+    GPtrArray *attrs;         /* ndMdevAttr *, in order */
+} ndCreatePlan;
+
+static void
+createPlanFree(ndCreatePlan *plan)
+{
+    if (!plan)
+        return;
+    g_free(plan->bus);
+    g_free(plan->parent_name);
+    g_free(plan->type);
+    g_free(plan->uuid);
+    g_free(plan->name);
+    g_clear_pointer(&plan->attrs, g_ptr_array_unref);
+    g_free(plan);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndCreatePlan, createPlanFree);
+
+static char *
+pendingTypeKey(const char *bus, const char *type)
+{
+    return g_strdup_printf("%s/%s", bus, type);
+}
+
+/* Must hold drv->lock. The parent named @parent: a node device name, or
+ * an address as in <parent_addr> (class/mdev_bus name). */
+static ndDevice *
+driverResolveParent(ndDriver *drv, const char *parent)
+{
+    ndDevice *dev;
+
+    if (!parent) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED, _("missing parent device"));
+        return NULL;
+    }
+    if ((dev = ndDeviceListFind(drv->devs, parent)))
+        return dev;
+    if ((dev = ndDeviceListFindByBus(drv->devs, parent)))
+        return dev;
+    ndReportError(ND_ERR_CONFIG_UNSUPPORTED, _("invalid parent device '%1$s'"),
+                  parent);
+    return NULL;
+}
+
+/* Must hold drv->lock. Checks that @parent can have an mdev of @type. */
+static int
+driverCheckType(ndDriver *drv, ndDevice *parent, const char *type,
+                ndMdevTypeInfo **ret_info)
+{
+    g_autoptr(ndMdevTypeInfo) info = NULL;
+    int rc;
+
+    if (!parent->mdev_bus) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED,
+                      _("parent device '%1$s' does not support mediated devices"),
+                      ndDeviceGetName(parent));
+        return -1;
+    }
+    if (!type) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED,
+                      _("missing type id attribute for '%1$s'"),
+                      ndDeviceGetName(parent));
+        return -1;
+    }
+    if ((rc = ndMdevTypeRead(drv->sysfs, parent->mdev_bus, type, &info)) < 0)
+        return -1;
+    if (rc == 0) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED,
+                      _("mediated device type '%1$s' is not supported by parent device '%2$s'"),
+                      type, ndDeviceGetName(parent));
+        return -1;
+    }
+    if (ret_info)
+        *ret_info = g_steal_pointer(&info);
+    return 0;
+}
+
+/* Must hold drv->lock. Runs every check of a create or start and, when
+ * they pass, reserves the UUID and one instance of the type. @target is
+ * the defined device being started, or NULL for a transient create. */
+static int
+driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
+              const char *want_uuid, ndDevice *target, ndCreatePlan *plan)
+{
+    g_autoptr(ndMdevTypeInfo) info = NULL;
+    g_autofree char *uuid = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *type_key = NULL;
+    g_autoptr(ndMdevInfo) live = NULL;
+    ndDevice *other;
+    int pending;
+
+    if (driverCheckType(drv, parent, type, &info) < 0)
+        return -1;
+
+    if (want_uuid) {
+        uuid = g_strdup(want_uuid);
+    } else {
+        do {
+            g_free(uuid);
+            uuid = ndUUIDGenerateString();
+        } while (driverUUIDKnown(drv, uuid));
+    }
+    name = ndNodeDeviceMdevName(uuid, parent->mdev_bus);
+
+    if (g_hash_table_contains(drv->pending_uuids, uuid)) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("UUID '%1$s' is already used by a mediated device being created"),
+                      uuid);
+        return -1;
+    }
+    if ((other = driverFindActiveUUID(drv, uuid))) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("UUID '%1$s' is already used by node device '%2$s'"),
+                      uuid, ndDeviceGetName(other));
+        return -1;
+    }
+    if (ndMdevRead(drv->sysfs, uuid, &live) > 0) {
+        /* made behind our back and not seen by a rescan yet */
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("UUID '%1$s' is already used by a mediated device on parent '%2$s'"),
+                      uuid, live->parent);
+        return -1;
+    }
+    ndResetLastError();
+    if (!target && (other = ndDeviceListFind(drv->devs, name))) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("mediated device '%1$s' is defined: start it instead of creating it"),
+                      name);
+        return -1;
+    }
+
+    type_key = pendingTypeKey(parent->mdev_bus, type);
+    pending = countGet(drv->pending_types, type_key);
+    if (info->available_instances <= (unsigned int) pending) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("no instances of mediated device type '%1$s' left on parent device '%2$s'"),
+                      type, ndDeviceGetName(parent));
+        return -1;
+    }
+
+    g_hash_table_add(drv->pending_uuids, g_strdup(uuid));
+    countAdd(drv->pending_types, type_key, 1);
+    countAdd(drv->pending_parents, parent->mdev_bus, 1);
+
+    plan->bus = g_strdup(parent->mdev_bus);
+    plan->parent_name = g_strdup(ndDeviceGetName(parent));
+    plan->type = g_strdup(type);
+    plan->uuid = g_steal_pointer(&uuid);
+    plan->name = g_steal_pointer(&name);
+    return 0;
+}
+
+/* Must hold drv->lock. Undoes driverReserve(). */
+static void
+driverUnreserve(ndDriver *drv, const ndCreatePlan *plan)
+{
+    g_autofree char *type_key = pendingTypeKey(plan->bus, plan->type);
+
+    g_hash_table_remove(drv->pending_uuids, plan->uuid);
+    countAdd(drv->pending_types, type_key, -1);
+    countAdd(drv->pending_parents, plan->bus, -1);
+}
+
+/* No lock held. Writes 'create', then each attribute in order; on an
+ * attribute failure removes the device again and reports which attribute
+ * failed and why. Never touches anything but the planned device. */
+static int
+driverWriteDevice(ndDriver *drv, const ndCreatePlan *plan)
+{
+    guint i;
+
+    if (ndMdevCreate(drv->sysfs, plan->bus, plan->type, plan->uuid) < 0)
+        return -1;
+
+    for (i = 0; i < plan->attrs->len; i++) {
+        const ndMdevAttr *attr = g_ptr_array_index(plan->attrs, i);
+        g_autoptr(ndError) err = NULL;
+
+        if (ndMdevAttrWrite(drv->sysfs, plan->uuid, attr->name,
+                            attr->value) == 0)
+            continue;
+
+        err = ndSaveLastError();
+        if (ndMdevRemove(drv->sysfs, plan->uuid) < 0) {
+            ND_ERROR("cannot remove mediated device '%s' after its attribute '%s' failed: %s",
+                     plan->uuid, attr->name, ndGetLastErrorMessage());
+            ndReportError(err->code,
+                          _("attribute %1$u ('%2$s') of mediated device '%3$s' failed and the device could not be removed again: %4$s"),
+                          i + 1, attr->name, plan->uuid,
+                          err->str2 ? err->str2 : err->message);
+            return -1;
+        }
+        ndReportError(err->code,
+                      _("attribute %1$u ('%2$s') of mediated device '%3$s' failed, the device was removed again: %4$s"),
+                      i + 1, attr->name, plan->uuid,
+                      err->str2 ? err->str2 : err->message);
+        return -1;
+    }
+    return 0;
+}
+
+/* Creates the planned device (checks done, reservation held) and puts
+ * it in the list: @target (a defined device) becomes active, or a new
+ * transient device is added. Releases the reservation either way. */
+static int
+driverCarryOut(ndDriver *drv, ndCreatePlan *plan, gboolean start)
+{
+    g_autoptr(ndMdevInfo) info = NULL;
+    g_autofree char *path = NULL;
+    ndDevice *dev;
+    int rc;
+
+    rc = driverWriteDevice(drv, plan);
+    if (rc == 0 && ndMdevRead(drv->sysfs, plan->uuid, &info) < 0) {
+        /* the device exists; only its details are missing */
+        ND_WARN("cannot read new mediated device '%s': %s",
+                plan->uuid, ndGetLastErrorMessage());
+        ndResetLastError();
+    }
+
+    g_mutex_lock(&drv->lock);
+    driverUnreserve(drv, plan);
+    if (rc < 0) {
+        g_mutex_unlock(&drv->lock);
+        return -1;
+    }
+    dev = ndDeviceListFind(drv->devs, plan->name);
+    if (!dev || (!start && dev->active)) {
+        g_autoptr(ndDevice) fresh = NULL;
+
+        if (dev)    /* cannot happen: the UUID was reserved */
+            ndDeviceListRemove(drv->devs, plan->name);
+        fresh = ndDeviceNewMdev(plan->uuid, plan->bus, plan->parent_name);
+        dev = fresh;
+        ndDeviceListAdd(drv->devs, &fresh);
+    }
+    if (!info) {
+        ndDevice *parent = ndDeviceListFindByBus(drv->devs, plan->bus);
+
+        if (parent && parent->def->sysfs_path)
+            path = g_build_filename(parent->def->sysfs_path, plan->uuid, NULL);
+    }
+    ndDeviceSetMdevActive(dev, plan->type, info ? info->path : path,
+                          info ? info->driver : NULL,
+                          info ? info->iommu_group : -1, plan->attrs);
+    dev->busy = FALSE;
+    driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, plan->bus), TRUE);
+    eventQueueLifecycle(drv, plan->name, VIR_NODE_DEVICE_EVENT_CREATED);
+    g_mutex_unlock(&drv->lock);
+
+    driverEmit(drv);
+    return 0;
+}
+
+static ndNodeDeviceDef *
+driverParseMdevXML(const char *xml, ndNodeDeviceParseMode mode,
+                   unsigned int flags)
+{
+    g_autoptr(ndNodeDeviceDef) def = NULL;
+
+    if (!(def = ndNodeDeviceDefParseString(xml, mode,
+                                           (flags & VIR_NODE_DEVICE_CREATE_XML_VALIDATE) ?
+                                           ND_NODE_DEVICE_PARSE_VALIDATE : 0,
+                                           NULL, NULL)))
+        return NULL;
+    if (!ndNodeDeviceDefFindCap(def, ND_NODE_DEV_CAP_MDEV)) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED, _("Unsupported device type"));
+        return NULL;
+    }
+    if (!def->parent) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED, _("missing parent device"));
+        return NULL;
+    }
+    return g_steal_pointer(&def);
+}
+
+static GPtrArray *
+configAttrsCopy(const ndMdevConfig *config)
+{
+    GPtrArray *attrs = g_ptr_array_new_with_free_func((GDestroyNotify) ndMdevAttrFree);
+    guint i;
+
+    for (i = 0; config->attrs && i < config->attrs->len; i++) {
+        const ndMdevAttr *attr = g_ptr_array_index(config->attrs, i);
+
+        g_ptr_array_add(attrs, ndMdevAttrNew(attr->name, attr->value));
+    }
+    return attrs;
+}
+
+/**
+ * ndDriverCreateXML: see node_device_driver.h. Errors: the parser's for bad
+ * XML; "Unsupported device type" for anything but an mdev; "missing parent
+ * device"/"invalid parent device"; a parent without mdev support, an
+ * unknown type, no instances left, a UUID in use (each named precisely);
+ * util's error for a failing 'create' write; the failing attribute (number,
+ * name, reason) after the device was removed again.
+ */
+char *
+ndDriverCreateXML(ndDriver *drv, const char *xml, unsigned int flags)
+{
+    g_autoptr(ndNodeDeviceDef) def = NULL;
+    g_autoptr(ndCreatePlan) plan = g_new0(ndCreatePlan, 1);
+    ndNodeDevCapMdev *mdev;
+    ndDevice *parent;
+    int rc;
+
+    if (!driverCheckFlags(flags, VIR_NODE_DEVICE_CREATE_XML_VALIDATE, __func__))
+        return NULL;
+    if (!(def = driverParseMdevXML(xml, ND_NODE_DEVICE_PARSE_CREATE, flags)))
+        return NULL;
+    mdev = &ndNodeDeviceDefFindCap(def, ND_NODE_DEV_CAP_MDEV)->data.mdev;
+
+    g_mutex_lock(&drv->lock);
+    if (!(parent = driverResolveParent(drv, def->parent)))
+        rc = -1;
+    else
+        rc = driverReserve(drv, parent, mdev->defined.type, mdev->uuid, NULL,
+                           plan);
+    g_mutex_unlock(&drv->lock);
+    if (rc < 0)
+        return NULL;
+
+    plan->attrs = configAttrsCopy(&mdev->defined);
+    if (driverCarryOut(drv, plan, FALSE) < 0)
+        return NULL;
+    return g_steal_pointer(&plan->name);
+}
+
+/* Starts the defined device @name. */
+static int
+driverStart(ndDriver *drv, const char *name)
+{
+    g_autoptr(ndCreatePlan) plan = g_new0(ndCreatePlan, 1);
+    ndDevice *dev;
+    ndDevice *parent;
+    int rc = -1;
+
+    g_mutex_lock(&drv->lock);
+    if (!(dev = driverFindDevice(drv, name)))
+        goto cleanup;
+    if (!ndDeviceIsMdev(dev)) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED, _("Unsupported device type"));
+        goto cleanup;
+    }
+    if (dev->active || dev->busy) {
+        ndReportError(ND_ERR_OPERATION_INVALID, _("Device is already active"));
+        goto cleanup;
+    }
+    if (!dev->mdevctl) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("Node device '%1$s' is not defined"), name);
+        goto cleanup;
+    }
+    if (!(parent = ndDeviceListFindByBus(drv->devs, dev->parent_bus))) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("parent '%1$s' of mediated device '%2$s' is not present or does not support mediated devices"),
+                      dev->parent_bus, name);
+        goto cleanup;
+    }
+    if (driverReserve(drv, parent, dev->mdevctl->type, dev->uuid, dev,
+                      plan) < 0)
+        goto cleanup;
+    plan->attrs = configAttrsCopy(&ndDeviceGetMdevCap(dev)->defined);
+    dev->busy = TRUE;
+    rc = 0;
+
+ cleanup:
+    g_mutex_unlock(&drv->lock);
+    if (rc < 0)
+        return -1;
+
+    if (driverCarryOut(drv, plan, TRUE) < 0) {
+        g_mutex_lock(&drv->lock);
+        if ((dev = ndDeviceListFind(drv->devs, plan->name)))
+            dev->busy = FALSE;
+        g_mutex_unlock(&drv->lock);
+        return -1;
+    }
+    return 0;
+}
+
+/**
+ * ndDriverCreate: starts a defined device (see node_device_driver.h).
+ * Errors: unknown name; "Unsupported device type"; "Device is already
+ * active"; a missing parent; then those of ndDriverCreateXML.
+ */
+int
+ndDriverCreate(ndDriver *drv, const char *name, unsigned int flags)
+{
+    if (!driverCheckFlags(flags, 0, __func__))
+        return -1;
+    return driverStart(drv, name);
+}
+
+/* ---- destroy ---- */
+
+/**
+ * ndDriverDestroy: see node_device_driver.h. Refuses non-mdevs ("Unsupported
+ * device type"), inactive devices ("Device '%s' is not active") and devices
+ * in use (their VFIO group is open: "Unable to destroy '%s': device in
+ * use"). The blocking 'remove' write is done without the driver lock.
+ */
+int
+ndDriverDestroy(ndDriver *drv, const char *name)
+{
+    g_autofree char *uuid = NULL;
+    g_autofree char *bus = NULL;
+    ndDevice *dev;
+    int group;
+    int rc;
+
+    g_mutex_lock(&drv->lock);
+    if (!(dev = driverFindDevice(drv, name))) {
+        g_mutex_unlock(&drv->lock);
+        return -1;
+    }
+    if (!ndDeviceIsMdev(dev)) {
+        g_mutex_unlock(&drv->lock);
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED, _("Unsupported device type"));
+        return -1;
+    }
+    if (!dev->active) {
+        g_mutex_unlock(&drv->lock);
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("Device '%1$s' is not active"), name);
+        return -1;
+    }
+    if (dev->busy) {
+        g_mutex_unlock(&drv->lock);
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("node device '%1$s' is being changed by another operation"),
+                      name);
+        return -1;
+    }
+    dev->busy = TRUE;
+    uuid = g_strdup(dev->uuid);
+    bus = g_strdup(dev->parent_bus);
+    group = dev->iommu_group;
+    countAdd(drv->pending_parents, bus, 1);
+    g_mutex_unlock(&drv->lock);
+
+    /* the kernel's remove blocks while the device is open: look first */
+    rc = ndMdevIsInUse(drv->dev_root, group);
+    if (rc > 0)
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("Unable to destroy '%1$s': device in use"), name);
+    if (rc == 0)
+        rc = ndMdevRemove(drv->sysfs, uuid) < 0 ? -1 : 0;
+    else
+        rc = -1;
+
+    g_mutex_lock(&drv->lock);
+    countAdd(drv->pending_parents, bus, -1);
+    dev = ndDeviceListFind(drv->devs, name);
+    if (dev)
+        dev->busy = FALSE;
+    if (rc == 0 && dev) {
+        if (dev->persistent)
+            ndDeviceSetMdevInactive(dev);
+        else
+            ndDeviceListRemove(drv->devs, name);
+        driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, bus), TRUE);
+        eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_DELETED);
+    }
+    g_mutex_unlock(&drv->lock);
+
+    driverEmit(drv);
+    return rc;
+}
+
+/* ---- define, undefine, autostart ---- */
+
+/**
+ * ndDriverDefineXML: see node_device_driver.h. Writes the mdevctl file
+ * atomically; redefining (same UUID and parent) updates it and keeps its
+ * autostart setting. Emits DEFINED. Errors as ndDriverCreateXML's checks
+ * (parent, mdev support, type), plus a refusal to overwrite a definition
+ * file that exists but cannot be parsed.
+ */
+char *
+ndDriverDefineXML(ndDriver *drv, const char *xml, unsigned int flags)
+{
+    g_autoptr(ndNodeDeviceDef) def = NULL;
+    g_autoptr(ndMdevctlDef) mdevctl = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *parent_name = NULL;
+    g_autofree char *uuid = NULL;
+    ndNodeDevCapMdev *mdev;
+    ndDevice *parent;
+    ndDevice *dev;
+    guint i;
+
+    if (!driverCheckFlags(flags, VIR_NODE_DEVICE_DEFINE_XML_VALIDATE, __func__))
+        return NULL;
+    if (!(def = driverParseMdevXML(xml, ND_NODE_DEVICE_PARSE_DEFINE, flags)))
+        return NULL;
+    mdev = &ndNodeDeviceDefFindCap(def, ND_NODE_DEV_CAP_MDEV)->data.mdev;
+
+    g_mutex_lock(&drv->config_lock);
+    g_mutex_lock(&drv->lock);
+    if (!(parent = driverResolveParent(drv, def->parent)) ||
+        driverCheckType(drv, parent, mdev->defined.type, NULL) < 0)
+        goto error;
+    if (mdev->uuid) {
+        uuid = g_strdup(mdev->uuid);
+    } else {
+        do {
+            g_free(uuid);
+            uuid = ndUUIDGenerateString();
+        } while (driverUUIDKnown(drv, uuid));
+    }
+    if (ndPersistIsBroken(drv->persist, parent->mdev_bus, uuid)) {
+        ndReportError(ND_ERR_OPERATION_FAILED,
+                      _("definition file '%1$s/%2$s/%3$s' exists but cannot be parsed: not overwriting it"),
+                      ndPersistGetDir(drv->persist), parent->mdev_bus, uuid);
+        goto error;
+    }
+    name = ndNodeDeviceMdevName(uuid, parent->mdev_bus);
+    parent_name = g_strdup(ndDeviceGetName(parent));
+    mdevctl = ndMdevctlDefNew(parent->mdev_bus, uuid, mdev->defined.type);
+    for (i = 0; i < mdev->defined.attrs->len; i++) {
+        const ndMdevAttr *attr = g_ptr_array_index(mdev->defined.attrs, i);
+
+        ndMdevctlDefAddAttr(mdevctl, attr->name, attr->value);
+    }
+    dev = ndDeviceListFind(drv->devs, name);
+    if (dev && dev->mdevctl)
+        mdevctl->autostart = dev->mdevctl->autostart;
+    g_mutex_unlock(&drv->lock);
+
+    if (ndPersistSave(drv->persist, mdevctl) < 0) {
+        g_mutex_unlock(&drv->config_lock);
+        return NULL;
+    }
+
+    g_mutex_lock(&drv->lock);
+    if (!(dev = ndDeviceListFind(drv->devs, name))) {
+        g_autoptr(ndDevice) fresh = ndDeviceNewMdev(uuid, mdevctl->parent,
+                                                    parent_name);
+
+        dev = fresh;
+        ndDeviceListAdd(drv->devs, &fresh);
+    }
+    ndDeviceSetMdevDefinition(dev, g_steal_pointer(&mdevctl));
+    eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_DEFINED);
+    g_mutex_unlock(&drv->lock);
+    g_mutex_unlock(&drv->config_lock);
+
+    driverEmit(drv);
+    return g_steal_pointer(&name);
+
+ error:
+    g_mutex_unlock(&drv->lock);
+    g_mutex_unlock(&drv->config_lock);
+    return NULL;
+}
+
+/**
+ * ndDriverUndefine: see node_device_driver.h. Removes the mdevctl file; an
+ * active device stays and becomes transient. Emits UNDEFINED. Errors:
+ * "Unsupported device type" for non-mdevs, "Node device '%s' is not
+ * defined" for transient ones.
+ */
+int
+ndDriverUndefine(ndDriver *drv, const char *name, unsigned int flags)
+{
+    g_autofree char *bus = NULL;
+    g_autofree char *uuid = NULL;
+    ndDevice *dev;
+
+    if (!driverCheckFlags(flags, 0, __func__))
+        return -1;
+    g_mutex_lock(&drv->config_lock);
+    g_mutex_lock(&drv->lock);
+    if (!(dev = driverFindDevice(drv, name)))
+        goto error;
+    if (!ndDeviceIsMdev(dev)) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED, _("Unsupported device type"));
+        goto error;
+    }
+    if (!dev->mdevctl) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("Node device '%1$s' is not defined"), name);
+        goto error;
+    }
+    bus = g_strdup(dev->mdevctl->parent);
+    uuid = g_strdup(dev->mdevctl->uuid);
+    g_mutex_unlock(&drv->lock);
+
+    if (ndPersistDelete(drv->persist, bus, uuid) < 0) {
+        g_mutex_unlock(&drv->config_lock);
+        return -1;
+    }
+
+    g_mutex_lock(&drv->lock);
+    if ((dev = ndDeviceListFind(drv->devs, name))) {
+        if (dev->active || dev->busy)
+            ndDeviceSetMdevDefinition(dev, NULL);
+        else
+            ndDeviceListRemove(drv->devs, name);
+    }
+    eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_UNDEFINED);
+    g_mutex_unlock(&drv->lock);
+    g_mutex_unlock(&drv->config_lock);
+
+    driverEmit(drv);
+    return 0;
+
+ error:
+    g_mutex_unlock(&drv->lock);
+    g_mutex_unlock(&drv->config_lock);
+    return -1;
+}
+
+/**
+ * ndDriverGetAutostart: see node_device_driver.h. Devices that are not
+ * mdevs always start with the host (1).
+ */
+int
+ndDriverGetAutostart(ndDriver *drv, const char *name, int *ret_autostart)
+{
+    ndDevice *dev;
+    int ret = -1;
+
+    g_mutex_lock(&drv->lock);
+    if ((dev = driverFindDevice(drv, name))) {
+        *ret_autostart = dev->autostart ? 1 : 0;
+        ret = 0;
+    }
+    g_mutex_unlock(&drv->lock);
+    return ret;
+}
+
+/**
+ * ndDriverSetAutostart: see node_device_driver.h. Rewrites the mdevctl
+ * file with "start": "auto" or "manual". Errors: "Unsupported device type"
+ * (ND_ERR_OPERATION_UNSUPPORTED) for non-mdevs, "cannot set autostart for
+ * transient device" for transient ones.
+ */
+int
+ndDriverSetAutostart(ndDriver *drv, const char *name, int autostart)
+{
+    g_autoptr(ndMdevctlDef) copy = NULL;
+    ndDevice *dev;
+
+    g_mutex_lock(&drv->config_lock);
+    g_mutex_lock(&drv->lock);
+    if (!(dev = driverFindDevice(drv, name)))
+        goto error;
+    if (!ndDeviceIsMdev(dev)) {
+        ndReportError(ND_ERR_OPERATION_UNSUPPORTED, _("Unsupported device type"));
+        goto error;
+    }
+    if (!dev->mdevctl) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("cannot set autostart for transient device"));
+        goto error;
+    }
+    if (dev->mdevctl->autostart == (autostart != 0)) {
+        g_mutex_unlock(&drv->lock);
+        g_mutex_unlock(&drv->config_lock);
+        return 0;
+    }
+    copy = ndMdevctlDefCopy(dev->mdevctl);
+    copy->autostart = autostart != 0;
+    g_mutex_unlock(&drv->lock);
+
+    if (ndPersistSave(drv->persist, copy) < 0) {
+        g_mutex_unlock(&drv->config_lock);
+        return -1;
+    }
+
+    g_mutex_lock(&drv->lock);
+    if ((dev = ndDeviceListFind(drv->devs, name)) && dev->mdevctl) {
+        dev->mdevctl->autostart = autostart != 0;
+        dev->autostart = autostart != 0;
+    }
+    g_mutex_unlock(&drv->lock);
+    g_mutex_unlock(&drv->config_lock);
+    return 0;
+
+ error:
+    g_mutex_unlock(&drv->lock);
+    g_mutex_unlock(&drv->config_lock);
+    return -1;
+}
+
+/**
+ * ndDriverIsPersistent: see node_device_driver.h.
+ */
+int
+ndDriverIsPersistent(ndDriver *drv, const char *name)
+{
+    ndDevice *dev;
+    int ret = -1;
+
+    g_mutex_lock(&drv->lock);
+    if ((dev = driverFindDevice(drv, name)))
+        ret = dev->persistent ? 1 : 0;
+    g_mutex_unlock(&drv->lock);
+    return ret;
+}
+
+/**
+ * ndDriverIsActive: see node_device_driver.h.
+ */
+int
+ndDriverIsActive(ndDriver *drv, const char *name)
+{
+    ndDevice *dev;
+    int ret = -1;
+
+    g_mutex_lock(&drv->lock);
+    if ((dev = driverFindDevice(drv, name)))
+        ret = dev->active ? 1 : 0;
+    g_mutex_unlock(&drv->lock);
+    return ret;
+}
+
+/* ---- events ---- */
+
+/**
+ * ndDriverEventAdd: see node_device_driver.h.
+ */
+unsigned int
+ndDriverEventAdd(ndDriver *drv, ndDriverEventFunc func, gpointer opaque)
+{
+    ndEventCallback cb = { 0 };
+
+    g_rec_mutex_lock(&drv->event_lock);
+    cb.id = ++drv->next_callback_id;
+    cb.func = func;
+    cb.opaque = opaque;
+    g_array_append_val(drv->callbacks, cb);
+    g_rec_mutex_unlock(&drv->event_lock);
+    return cb.id;
+}
+
+/**
+ * ndDriverEventRemove: see node_device_driver.h. When it returns, the
+ * callback is not running and will not be called again.
+ */
+void
+ndDriverEventRemove(ndDriver *drv, unsigned int id)
+{
+    guint i;
+
+    g_rec_mutex_lock(&drv->event_lock);
+    for (i = 0; i < drv->callbacks->len; i++) {
+        if (g_array_index(drv->callbacks, ndEventCallback, i).id == id) {
+            g_array_remove_index(drv->callbacks, i);
+            break;
+        }
+    }
+    g_rec_mutex_unlock(&drv->event_lock);
+}
+
+/* ---- rescans ---- */
+
+/* Must hold drv->lock (and config_lock). Brings the definitions in the
+ * list in line with @defs; queues DEFINED/UNDEFINED/UPDATE if @events. */
+static void
+driverSyncDefinitions(ndDriver *drv, GPtrArray *defs, gboolean events)
+{
+    g_autoptr(GHashTable) wanted = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                         g_free, NULL);
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    for (i = 0; i < defs->len; i++) {
+        const ndMdevctlDef *def = g_ptr_array_index(defs, i);
+        g_autofree char *name = ndNodeDeviceMdevName(def->uuid, def->parent);
+        ndDevice *dev = ndDeviceListFind(drv->devs, name);
+
+        g_hash_table_add(wanted, g_strdup(name));
+        if (!dev) {
+            ndDevice *parent = ndDeviceListFindByBus(drv->devs, def->parent);
+            g_autoptr(ndDevice) fresh =
+                ndDeviceNewMdev(def->uuid, def->parent,
+                                parent ? ndDeviceGetName(parent) : NULL);
+
+            ndDeviceSetMdevDefinition(fresh, ndMdevctlDefCopy(def));
+            ndDeviceListAdd(drv->devs, &fresh);
+            if (events)
+                eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_DEFINED);
+        } else if (!dev->mdevctl) {
+            ndDeviceSetMdevDefinition(dev, ndMdevctlDefCopy(def));
+            if (events)
+                eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_DEFINED);
+        } else if (!ndMdevctlDefEqual(dev->mdevctl, def)) {
+            ndDeviceSetMdevDefinition(dev, ndMdevctlDefCopy(def));
+            if (events)
+                eventQueueUpdate(drv, name);
+        }
+    }
+
+    for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
+        ndDevice *dev = ndDeviceListGet(drv->devs, i);
+
+        if (dev->mdevctl && !g_hash_table_contains(wanted, ndDeviceGetName(dev)))
+            g_ptr_array_add(gone, g_strdup(ndDeviceGetName(dev)));
+    }
+    for (i = 0; i < gone->len; i++) {
+        const char *name = g_ptr_array_index(gone, i);
+        ndDevice *dev = ndDeviceListFind(drv->devs, name);
+
+        if (dev->active || dev->busy)
+            ndDeviceSetMdevDefinition(dev, NULL);
+        else
+            ndDeviceListRemove(drv->devs, name);
+        if (events)
+            eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_UNDEFINED);
+    }
+}
+
+/* Must hold drv->lock. Brings the mdev parents and their types in line
+ * with sysfs; queues UPDATE for parents whose types or free instances
+ * changed (unless an operation of ours is changing them); collects the
+ * buses that newly registered in @ret_new_buses. */
+static void
+driverSyncParents(ndDriver *drv, GPtrArray *parents, GHashTable *types_by_bus,
+                  GPtrArray *new_buses)
+{
+    g_autoptr(GHashTable) present = g_hash_table_new(g_str_hash, g_str_equal);
+    guint i;
+
+    for (i = 0; i < parents->len; i++) {
+        const ndMdevParentInfo *info = g_ptr_array_index(parents, i);
+        GPtrArray *types = g_hash_table_lookup(types_by_bus, info->name);
+        ndDevice *dev = ndDeviceListFindByBus(drv->devs, info->name);
+        g_autofree char *sig = NULL;
+        gboolean changed = FALSE;
+
+        g_hash_table_add(present, info->name);
+        if (!types)
+            continue;
+        if (!dev) {
+            guint j;
+
+            for (j = 0; j < ndDeviceListCount(drv->devs) && !dev; j++) {
+                ndDevice *d = ndDeviceListGet(drv->devs, j);
+
+                if (d->def->sysfs_path && g_str_equal(d->def->sysfs_path, info->path))
+                    dev = d;
+            }
+            if (!dev)
+                continue;   /* a device we do not know yet: next restart */
+            g_free(dev->mdev_bus);
+            dev->mdev_bus = g_strdup(info->name);
+            g_ptr_array_add(new_buses, g_strdup(info->name));
+            changed = TRUE;
+        }
+        if (countGet(drv->pending_parents, info->name) > 0)
+            continue;
+        sig = ndEnumAvailSig(types);
+        if (g_strcmp0(sig, dev->avail_sig) != 0) {
+            g_free(dev->avail_sig);
+            dev->avail_sig = g_steal_pointer(&sig);
+            changed = TRUE;
+        }
+        ndDeviceSetMdevTypes(dev, g_ptr_array_ref(types));
+        if (changed)
+            eventQueueUpdate(drv, ndDeviceGetName(dev));
+    }
+
+    for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
+        ndDevice *dev = ndDeviceListGet(drv->devs, i);
+
+        if (dev->mdev_bus && !g_hash_table_contains(present, dev->mdev_bus)) {
+            g_clear_pointer(&dev->mdev_bus, g_free);
+            g_clear_pointer(&dev->avail_sig, g_free);
+            ndDeviceSetMdevTypes(dev, NULL);
+            eventQueueUpdate(drv, ndDeviceGetName(dev));
+        }
+    }
+}
+
+/* Must hold drv->lock. Brings the active mdevs in line with sysfs. */
+static void
+driverSyncMdevs(ndDriver *drv, GPtrArray *mdevs)
+{
+    g_autoptr(GHashTable) live = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                       g_free, NULL);
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    for (i = 0; i < mdevs->len; i++) {
+        const ndMdevInfo *info = g_ptr_array_index(mdevs, i);
+        g_autofree char *name = ndNodeDeviceMdevName(info->uuid, info->parent);
+        ndDevice *dev = ndDeviceListFind(drv->devs, name);
+
+        g_hash_table_add(live, g_strdup(name));
+        if (g_hash_table_contains(drv->pending_uuids, info->uuid) ||
+            (dev && dev->busy))
+            continue;   /* one of our operations is making it */
+        if (dev && dev->active)
+            continue;
+        if (!dev) {
+            ndDevice *parent = ndDeviceListFindByBus(drv->devs, info->parent);
+            g_autoptr(ndDevice) fresh =
+                ndDeviceNewMdev(info->uuid, info->parent,
+                                parent ? ndDeviceGetName(parent) : NULL);
+
+            dev = fresh;
+            ndDeviceListAdd(drv->devs, &fresh);
+        }
+        ndDeviceSetMdevActive(dev, info->type_id, info->path, info->driver,
+                              info->iommu_group, NULL);
+        eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_CREATED);
+    }
+
+    for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
+        ndDevice *dev = ndDeviceListGet(drv->devs, i);
+
+        if (dev->uuid && dev->active && !dev->busy &&
+            !g_hash_table_contains(live, ndDeviceGetName(dev)))
+            g_ptr_array_add(gone, g_strdup(ndDeviceGetName(dev)));
+    }
+    for (i = 0; i < gone->len; i++) {
+        const char *name = g_ptr_array_index(gone, i);
+        ndDevice *dev = ndDeviceListFind(drv->devs, name);
+
+        if (dev->persistent)
+            ndDeviceSetMdevInactive(dev);
+        else
+            ndDeviceListRemove(drv->devs, name);
+        eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_DELETED);
+    }
+}
+
+/* Must hold drv->lock. Names of defined devices to autostart: those
+ * marked auto, inactive, whose parent is present, and (if @buses is not
+ * NULL) on one of @buses. */
+static GPtrArray *
+driverAutostartCandidates(ndDriver *drv, GPtrArray *buses)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
+        ndDevice *dev = ndDeviceListGet(drv->devs, i);
+
+        if (!dev->mdevctl || !dev->autostart || dev->active || dev->busy)
+            continue;
+        if (!ndDeviceListFindByBus(drv->devs, dev->parent_bus))
+            continue;
+        if (buses && !g_ptr_array_find_with_equal_func(buses, dev->parent_bus,
+                                                       g_str_equal, NULL))
+            continue;
+        g_ptr_array_add(names, g_strdup(ndDeviceGetName(dev)));
+    }
+    return names;
+}
+
+static void
+driverAutostart(ndDriver *drv, GPtrArray *names)
+{
+    guint i;
+
+    for (i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+
+        if (driverStart(drv, name) < 0) {
+            ND_WARN("cannot autostart mediated device '%s': %s",
+                    name, ndGetLastErrorMessage());
+            ndResetLastError();
+        } else {
+            ND_INFO("autostarted mediated device '%s'", name);
+        }
+    }
+}
+
+/**
+ * ndDriverRescan: see node_device_driver.h. Reads the mdev parents and
+ * their types, the active mdevs and the definition files (stat-cached),
+ * then updates the list under the lock and emits CREATED, DELETED,
+ * DEFINED, UNDEFINED, and UPDATE for parents whose types or available
+ * instances changed and for definitions whose content changed. Devices
+ * that one of our operations is changing are left to that operation.
+ * Returns 0, or -1 if sysfs could not be read (the list is unchanged).
+ */
+int
+ndDriverRescan(ndDriver *drv)
+{
+    g_autoptr(GPtrArray) defs = NULL;
+    g_autoptr(GPtrArray) mdevs = NULL;
+    g_autoptr(GPtrArray) parents = NULL;
+    g_autoptr(GPtrArray) new_buses = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) autostart = NULL;
+    g_autoptr(GHashTable) types_by_bus =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                              (GDestroyNotify) g_ptr_array_unref);
+    guint i;
+
+    g_mutex_lock(&drv->rescan_lock);
+    g_mutex_lock(&drv->config_lock);
+
+    if (ndPersistLoad(drv->persist, &defs) < 0) {
+        ND_WARN("cannot rescan definitions: %s", ndGetLastErrorMessage());
+        ndResetLastError();
+    }
+    if (ndMdevParentList(drv->sysfs, &parents) < 0 ||
+        ndMdevList(drv->sysfs, &mdevs) < 0) {
+        g_mutex_unlock(&drv->config_lock);
+        g_mutex_unlock(&drv->rescan_lock);
+        return -1;
+    }
+    for (i = 0; i < parents->len; i++) {
+        const ndMdevParentInfo *info = g_ptr_array_index(parents, i);
+        GPtrArray *types = NULL;
+
+        if (ndEnumMdevTypes(drv->sysfs, info->name, &types) < 0) {
+            ND_DEBUG("cannot read the types of '%s': %s",
+                     info->name, ndGetLastErrorMessage());
+            ndResetLastError();
+            continue;
+        }
+        g_hash_table_insert(types_by_bus, g_strdup(info->name), types);
+    }
+
+    g_mutex_lock(&drv->lock);
+    driverSyncParents(drv, parents, types_by_bus, new_buses);
+    driverSyncMdevs(drv, mdevs);
+    if (defs)
+        driverSyncDefinitions(drv, defs, TRUE);
+    if (drv->autostart && new_buses->len > 0)
+        autostart = driverAutostartCandidates(drv, new_buses);
+    g_mutex_unlock(&drv->lock);
+
+    g_mutex_unlock(&drv->config_lock);
+    driverEmit(drv);
+    if (autostart)
+        driverAutostart(drv, autostart);
+    g_mutex_unlock(&drv->rescan_lock);
+    return 0;
+}
+
+/* ---- the watch ---- */
+
+static ndWatchState *
+watchStateRef(ndWatchState *state)
+{
+    return g_atomic_rc_box_acquire(state);
+}
+
+static void
+watchStateClear(gpointer opaque)
+{
+    ndWatchState *state = opaque;
+
+    g_mutex_clear(&state->lock);
+}
+
+static void
+watchStateUnref(gpointer opaque)
+{
+    g_atomic_rc_box_release_full(opaque, watchStateClear);
+}
+
+/* Runs a rescan unless the driver is being freed (which waits for it). */
+static void
+watchRescan(ndWatchState *state)
+{
+    g_mutex_lock(&state->lock);
+    if (state->drv && ndDriverRescan(state->drv) < 0) {
+        ND_WARN("rescan failed: %s", ndGetLastErrorMessage());
+        ndResetLastError();
+    }
+    g_mutex_unlock(&state->lock);
+}
+
+static gboolean
+watchTimer(gpointer opaque)
+{
+    watchRescan(opaque);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+watchDebounced(gpointer opaque)
+{
+    ndWatchState *state = opaque;
+
+    g_mutex_lock(&state->lock);
+    if (state->drv)
+        g_clear_pointer(&state->drv->debounce_source, g_source_unref);
+    g_mutex_unlock(&state->lock);
+    watchRescan(state);
+    return G_SOURCE_REMOVE;
+}
+
+/* Schedules one rescan soon; repeated calls before it runs coalesce. */
+static void
+watchSchedule(ndWatchState *state)
+{
+    ndDriver *drv;
+
+    g_mutex_lock(&state->lock);
+    drv = state->drv;
+    if (drv && !drv->debounce_source) {
+        drv->debounce_source = g_timeout_source_new(ND_DRIVER_RESCAN_DEBOUNCE_MS);
+        g_source_set_callback(drv->debounce_source, watchDebounced,
+                              watchStateRef(state), watchStateUnref);
+        g_source_attach(drv->debounce_source, drv->context);
+    }
+    g_mutex_unlock(&state->lock);
+}
+
+static gboolean
+watchUevent(const ndUevent *ev, gpointer opaque)
+{
+    /* NULL: events were lost, rescan to be sure */
+    if (!ev || g_strcmp0(ev->subsystem, "mdev") == 0 || ev->mdev_state ||
+        g_strcmp0(ev->subsystem, "pci") == 0)
+        watchSchedule(opaque);
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+watchClosureNotify(gpointer opaque, GClosure *closure)
+{
+    watchStateUnref(opaque);
+}
+
+static void
+watchFileChanged(GFileMonitor *monitor, GFile *file, GFile *other,
+                 GFileMonitorEvent event, gpointer opaque)
+{
+    watchSchedule(opaque);
+}
+
+static void
+driverWatchStart(ndDriver *drv, const char *config_dir)
+{
+    g_autoptr(GFile) dir = g_file_new_for_path(config_dir);
+    g_autoptr(GError) gerr = NULL;
+
+    drv->uevent_source = ndUeventSourceNew(watchUevent,
+                                           watchStateRef(drv->watch),
+                                           watchStateUnref);
+    if (drv->uevent_source) {
+        g_source_attach(drv->uevent_source, drv->context);
+    } else {
+        ND_WARN("no kernel uevents, relying on rescans: %s",
+                ndGetLastErrorMessage());
+        ndResetLastError();
+    }
+
+    drv->timer_source = g_timeout_source_new(ND_DRIVER_RESCAN_INTERVAL_MS);
+    g_source_set_callback(drv->timer_source, watchTimer,
+                          watchStateRef(drv->watch), watchStateUnref);
+    g_source_attach(drv->timer_source, drv->context);
+
+    /* a monitor reports to the thread-default context of its creator */
+    g_main_context_push_thread_default(drv->context);
+    drv->monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_NONE, NULL,
+                                            &gerr);
+    if (drv->monitor) {
+        g_signal_connect_data(drv->monitor, "changed",
+                              G_CALLBACK(watchFileChanged),
+                              watchStateRef(drv->watch),
+                              watchClosureNotify,
+                              0);
+    } else {
+        ND_DEBUG("cannot monitor '%s': %s", config_dir, gerr->message);
+    }
+    g_main_context_pop_thread_default(drv->context);
+}
+
+static void
+driverWatchStop(ndDriver *drv)
+{
+    if (!drv->watch)
+        return;
+    /* wait for a running rescan, and stop any later one from starting */
+    g_mutex_lock(&drv->watch->lock);
+    drv->watch->drv = NULL;
+    g_mutex_unlock(&drv->watch->lock);
+
+    if (drv->monitor) {
+        g_file_monitor_cancel(drv->monitor);
+        g_clear_object(&drv->monitor);
+    }
+    if (drv->debounce_source) {
+        g_source_destroy(drv->debounce_source);
+        g_clear_pointer(&drv->debounce_source, g_source_unref);
+    }
+    if (drv->timer_source) {
+        g_source_destroy(drv->timer_source);
+        g_clear_pointer(&drv->timer_source, g_source_unref);
+    }
+    if (drv->uevent_source) {
+        g_source_destroy(drv->uevent_source);
+        g_clear_pointer(&drv->uevent_source, g_source_unref);
+    }
+    g_clear_pointer(&drv->watch, watchStateUnref);
+}
+
+/* ---- life cycle ---- */
+
+/**
+ * ndDriverNew: see node_device_driver.h. @cfg->sysfs_root and
+ * @cfg->config_dir are required; @cfg->dev_root defaults to "/dev". With
+ * @cfg->watch, kernel uevents (if the socket can be opened), changes in
+ * the definitions directory, and a rescan every second (for hosts such as
+ * mdevsim that send no uevents) keep the list current, all on
+ * @cfg->context.
+ */
+ndDriver *
+ndDriverNew(const ndDriverConfig *cfg)
+{
+    g_autoptr(ndDriver) drv = g_new0(ndDriver, 1);
+    g_autoptr(GPtrArray) defs = NULL;
+    g_autoptr(GPtrArray) autostart = NULL;
+
+    g_mutex_init(&drv->lock);
+    g_mutex_init(&drv->config_lock);
+    g_mutex_init(&drv->rescan_lock);
+    g_rec_mutex_init(&drv->event_lock);
+    drv->callbacks = g_array_new(FALSE, TRUE, sizeof(ndEventCallback));
+    drv->events = g_ptr_array_new_with_free_func(eventFree);
+    drv->pending_uuids = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, NULL);
+    drv->pending_types = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, NULL);
+    drv->pending_parents = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                 g_free, NULL);
+    drv->devs = ndDeviceListNew();
+
+    if (!cfg || !cfg->sysfs_root || !cfg->config_dir) {
+        ndReportError(ND_ERR_INVALID_ARG,
+                      _("the driver needs a sysfs root and a definitions directory"));
+        return NULL;
+    }
+    drv->dev_root = g_strdup(cfg->dev_root ? cfg->dev_root : "/dev");
+    drv->autostart = cfg->autostart;
+    drv->context = g_main_context_ref(cfg->context ? cfg->context
+                                                   : g_main_context_default());
+    if (!(drv->sysfs = ndSysfsNew(cfg->sysfs_root)))
+        return NULL;
+    drv->persist = ndPersistCacheNew(cfg->config_dir);
+
+    if (ndEnumHost(drv->sysfs, drv->devs) < 0)
+        return NULL;
+    if (ndPersistLoad(drv->persist, &defs) < 0)
+        return NULL;
+    driverSyncDefinitions(drv, defs, FALSE);
+    ND_DEBUG("driver started with %u devices, %u definitions",
+             ndDeviceListCount(drv->devs), defs->len);
+
+    if (cfg->autostart) {
+        autostart = driverAutostartCandidates(drv, NULL);
+        driverAutostart(drv, autostart);
+    }
+    if (cfg->watch) {
+        drv->watch = g_atomic_rc_box_new0(ndWatchState);
+        g_mutex_init(&drv->watch->lock);
+        drv->watch->drv = drv;
+        driverWatchStart(drv, cfg->config_dir);
+    }
+    return g_steal_pointer(&drv);
+}
+
+/**
+ * ndDriverFree: stops the watch (waiting for a rescan in progress) and
+ * frees @drv. No other call may be in progress.
+ */
+void
+ndDriverFree(ndDriver *drv)
+{
+    if (!drv)
+        return;
+    driverWatchStop(drv);
+    ndDeviceListFree(drv->devs);
+    ndPersistCacheFree(drv->persist);
+    g_clear_pointer(&drv->pending_uuids, g_hash_table_unref);
+    g_clear_pointer(&drv->pending_types, g_hash_table_unref);
+    g_clear_pointer(&drv->pending_parents, g_hash_table_unref);
+    g_clear_pointer(&drv->callbacks, g_array_unref);
+    g_clear_pointer(&drv->events, g_ptr_array_unref);
+    ndSysfsFree(drv->sysfs);
+    g_free(drv->dev_root);
+    if (drv->context)
+        g_main_context_unref(drv->context);
+    g_mutex_clear(&drv->lock);
+    g_mutex_clear(&drv->config_lock);
+    g_mutex_clear(&drv->rescan_lock);
+    g_rec_mutex_clear(&drv->event_lock);
+    g_free(drv);
+}

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Device objects and the device list (stable order, O(1) name lookup). */
+#include <string.h>
+
+#include "node_device_priv.h"
+
+/**
+ * ndDeviceNew: a device object around @def (stolen). Active, transient,
+ * not autostarted until told otherwise.
+ */
+ndDevice *
+ndDeviceNew(ndNodeDeviceDef **def)
+{
+    ndDevice *dev = g_new0(ndDevice, 1);
+
+    dev->def = g_steal_pointer(def);
+    dev->active = TRUE;
+    dev->iommu_group = -1;
+    return dev;
+}
+
+/**
+ * ndDeviceFree: frees @dev (NULL is fine).
+ */
+void
+ndDeviceFree(ndDevice *dev)
+{
+    if (!dev)
+        return;
+    ndNodeDeviceDefFree(dev->def);
+    g_free(dev->mdev_bus);
+    g_free(dev->uuid);
+    g_free(dev->parent_bus);
+    ndMdevctlDefFree(dev->mdevctl);
+    g_free(dev->avail_sig);
+    g_free(dev);
+}
+
+/**
+ * ndDeviceGetName: the device's name (borrowed, lives as long as @dev).
+ */
+const char *
+ndDeviceGetName(const ndDevice *dev)
+{
+    return dev->def->name;
+}
+
+/**
+ * ndDeviceGetMdevCap: the mdev capability data, or NULL if @dev is not a
+ * mediated device. Borrowed.
+ */
+ndNodeDevCapMdev *
+ndDeviceGetMdevCap(const ndDevice *dev)
+{
+    ndNodeDevCapsDef *cap = ndNodeDeviceDefFindCap(dev->def,
+                                                   ND_NODE_DEV_CAP_MDEV);
+
+    return cap ? &cap->data.mdev : NULL;
+}
+
+/**
+ * ndDeviceIsMdev: TRUE if @dev is a mediated device.
+ */
+gboolean
+ndDeviceIsMdev(const ndDevice *dev)
+{
+    return ndDeviceGetMdevCap(dev) != NULL;
+}
+
+/**
+ * ndDeviceGetMdevTypes: the mdev_types array of a pci, css or ap_matrix
+ * device (possibly empty), or NULL for other devices. Borrowed.
+ */
+GPtrArray *
+ndDeviceGetMdevTypes(const ndDevice *dev)
+{
+    return ndNodeDeviceDefFindMdevTypes(dev->def);
+}
+
+/**
+ * ndDeviceSetMdevTypes: replaces @dev's mdev types with @types (stolen;
+ * NULL empties them). Devices that cannot carry types just free @types.
+ */
+void
+ndDeviceSetMdevTypes(ndDevice *dev, GPtrArray *types)
+{
+    guint i;
+
+    for (i = 0; i < dev->def->caps->len; i++) {
+        ndNodeDevCapsDef *cap = g_ptr_array_index(dev->def->caps, i);
+        GPtrArray **slot = NULL;
+
+        switch (cap->type) {
+        case ND_NODE_DEV_CAP_PCI_DEV:
+            slot = &cap->data.pci_dev.mdev_types;
+            break;
+        case ND_NODE_DEV_CAP_CSS_DEV:
+            slot = &cap->data.ccw_dev.mdev_types;
+            break;
+        case ND_NODE_DEV_CAP_AP_MATRIX:
+            slot = &cap->data.ap_matrix.mdev_types;
+            break;
+        case ND_NODE_DEV_CAP_SYSTEM:
+        case ND_NODE_DEV_CAP_USB_DEV:
+        case ND_NODE_DEV_CAP_USB_INTERFACE:
+        case ND_NODE_DEV_CAP_NET:
+        case ND_NODE_DEV_CAP_SCSI_HOST:
+        case ND_NODE_DEV_CAP_SCSI_TARGET:
+        case ND_NODE_DEV_CAP_SCSI:
+        case ND_NODE_DEV_CAP_STORAGE:
+        case ND_NODE_DEV_CAP_FC_HOST:
+        case ND_NODE_DEV_CAP_VPORTS:
+        case ND_NODE_DEV_CAP_SCSI_GENERIC:
+        case ND_NODE_DEV_CAP_DRM:
+        case ND_NODE_DEV_CAP_MDEV_TYPES:
+        case ND_NODE_DEV_CAP_MDEV:
+        case ND_NODE_DEV_CAP_CCW_DEV:
+        case ND_NODE_DEV_CAP_VDPA:
+        case ND_NODE_DEV_CAP_AP_CARD:
+        case ND_NODE_DEV_CAP_AP_QUEUE:
+        case ND_NODE_DEV_CAP_VPD:
+        case ND_NODE_DEV_CAP_LAST:
+            break;
+        }
+        if (slot) {
+            if (*slot)
+                g_ptr_array_unref(*slot);
+            *slot = types ? types : ndMdevTypeListNew();
+            return;
+        }
+    }
+    if (types)
+        g_ptr_array_unref(types);
+}
+
+/**
+ * ndDeviceHasCap: TRUE if @dev has capability @type at the top level, or
+ * nested: "mdev_types" on a device that currently has types, "vpd" on a
+ * PCI device with VPD (as libvirt's virNodeDeviceObjHasCap).
+ */
+gboolean
+ndDeviceHasCap(const ndDevice *dev, ndNodeDevCapType type)
+{
+    guint i;
+
+    if (type == ND_NODE_DEV_CAP_MDEV_TYPES) {
+        GPtrArray *types = ndDeviceGetMdevTypes(dev);
+
+        return types && types->len > 0;
+    }
+    for (i = 0; i < dev->def->caps->len; i++) {
+        ndNodeDevCapsDef *cap = g_ptr_array_index(dev->def->caps, i);
+
+        if (cap->type == type)
+            return TRUE;
+        if (type == ND_NODE_DEV_CAP_VPD &&
+            cap->type == ND_NODE_DEV_CAP_PCI_DEV &&
+            cap->data.pci_dev.vpd)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/**
+ * ndDeviceListCaps: the names of @dev's capabilities in libvirt's order:
+ * each top-level one, followed by its nested "mdev_types" or "vpd".
+ * Returns a new array of strings (owning).
+ */
+GPtrArray *
+ndDeviceListCaps(const ndDevice *dev)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *types = ndDeviceGetMdevTypes(dev);
+    guint i;
+
+    for (i = 0; i < dev->def->caps->len; i++) {
+        ndNodeDevCapsDef *cap = g_ptr_array_index(dev->def->caps, i);
+
+        g_ptr_array_add(names, g_strdup(ndNodeDevCapTypeToString(cap->type)));
+        if ((cap->type == ND_NODE_DEV_CAP_PCI_DEV ||
+             cap->type == ND_NODE_DEV_CAP_CSS_DEV ||
+             cap->type == ND_NODE_DEV_CAP_AP_MATRIX) &&
+            types && types->len > 0)
+            g_ptr_array_add(names, g_strdup("mdev_types"));
+        if (cap->type == ND_NODE_DEV_CAP_PCI_DEV && cap->data.pci_dev.vpd)
+            g_ptr_array_add(names, g_strdup("vpd"));
+    }
+    return names;
+}
+
+/**
+ * ndDeviceNewMdev: see node_device_priv.h. The new object is inactive and
+ * transient.
+ */
+ndDevice *
+ndDeviceNewMdev(const char *uuid, const char *parent_bus,
+                const char *parent_name)
+{
+    g_autoptr(ndNodeDeviceDef) def = ndNodeDeviceDefNew();
+    g_autoptr(ndNodeDevCapsDef) cap = ndNodeDevCapsDefNew(ND_NODE_DEV_CAP_MDEV);
+    ndDevice *dev;
+
+    def->name = ndNodeDeviceMdevName(uuid, parent_bus);
+    def->parent = g_strdup(parent_name ? parent_name : "computer");
+    cap->data.mdev.uuid = g_strdup(uuid);
+    cap->data.mdev.parent_addr = g_strdup(parent_bus);
+    ndNodeDeviceDefAddCap(def, &cap);
+
+    dev = ndDeviceNew(&def);
+    dev->active = FALSE;
+    dev->uuid = g_strdup(uuid);
+    dev->parent_bus = g_strdup(parent_bus);
+    return dev;
+}
+
+/**
+ * ndDeviceSetMdevActive: see node_device_priv.h.
+ */
+void
+ndDeviceSetMdevActive(ndDevice *dev, const char *type, const char *path,
+                      const char *driver, int iommu_group, GPtrArray *attrs)
+{
+    ndNodeDevCapMdev *mdev = ndDeviceGetMdevCap(dev);
+    guint i;
+
+    dev->active = TRUE;
+    dev->iommu_group = iommu_group;
+    g_free(dev->def->sysfs_path);
+    dev->def->sysfs_path = g_strdup(path);
+    g_free(dev->def->driver);
+    dev->def->driver = g_strdup(driver);
+    mdev->iommu_group = iommu_group >= 0 ? (unsigned int) iommu_group : 0;
+    ndMdevConfigClear(&mdev->active);
+    mdev->active.type = g_strdup(type);
+    for (i = 0; attrs && i < attrs->len; i++) {
+        const ndMdevAttr *attr = g_ptr_array_index(attrs, i);
+
+        ndMdevConfigAddAttr(&mdev->active, attr->name, attr->value);
+    }
+}
+
+/**
+ * ndDeviceSetMdevInactive: see node_device_priv.h.
+ */
+void
+ndDeviceSetMdevInactive(ndDevice *dev)
+{
+    ndNodeDevCapMdev *mdev = ndDeviceGetMdevCap(dev);
+
+    dev->active = FALSE;
+    dev->iommu_group = -1;
+    g_clear_pointer(&dev->def->sysfs_path, g_free);
+    g_clear_pointer(&dev->def->driver, g_free);
+    mdev->iommu_group = 0;
+    ndMdevConfigClear(&mdev->active);
+}
+
+/**
+ * ndDeviceSetMdevDefinition: see node_device_priv.h.
+ */
+void
+ndDeviceSetMdevDefinition(ndDevice *dev, ndMdevctlDef *def)
+{
+    ndNodeDevCapMdev *mdev = ndDeviceGetMdevCap(dev);
+    guint i;
+
+    ndMdevctlDefFree(dev->mdevctl);
+    dev->mdevctl = def;
+    ndMdevConfigClear(&mdev->defined);
+    if (!def) {
+        dev->persistent = FALSE;
+        dev->autostart = FALSE;
+        return;
+    }
+    dev->persistent = TRUE;
+    dev->autostart = def->autostart;
+    mdev->defined.type = g_strdup(def->type);
+    for (i = 0; i < def->attrs->len; i++) {
+        const ndMdevctlAttr *attr = g_ptr_array_index(def->attrs, i);
+
+        ndMdevConfigAddAttr(&mdev->defined, attr->name, attr->value);
+    }
+}
+
+struct _ndDeviceList {
+    GPtrArray *order;      /* ndDevice *, owning */
+    GHashTable *by_name;   /* name -> ndDevice * (borrowed) */
+};
+
+/**
+ * ndDeviceListNew: an empty list.
+ */
+ndDeviceList *
+ndDeviceListNew(void)
+{
+    ndDeviceList *list = g_new0(ndDeviceList, 1);
+
+    list->order = g_ptr_array_new_with_free_func((GDestroyNotify) ndDeviceFree);
+    list->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    return list;
+}
+
+/**
+ * ndDeviceListFree: frees @list and its devices.
+ */
+void
+ndDeviceListFree(ndDeviceList *list)
+{
+    if (!list)
+        return;
+    g_hash_table_unref(list->by_name);
+    g_ptr_array_unref(list->order);
+    g_free(list);
+}
+
+/**
+ * ndDeviceListAdd: appends *@dev and clears the caller's pointer. Returns
+ * FALSE (and leaves *@dev alone) if a device of that name exists.
+ */
+gboolean
+ndDeviceListAdd(ndDeviceList *list, ndDevice **dev)
+{
+    ndDevice *d = *dev;
+
+    if (g_hash_table_contains(list->by_name, ndDeviceGetName(d)))
+        return FALSE;
+    g_ptr_array_add(list->order, d);
+    g_hash_table_insert(list->by_name, d->def->name, d);
+    *dev = NULL;
+    return TRUE;
+}
+
+/**
+ * ndDeviceListFind: the device named @name (borrowed) or NULL.
+ */
+ndDevice *
+ndDeviceListFind(ndDeviceList *list, const char *name)
+{
+    if (!name)
+        return NULL;
+    return g_hash_table_lookup(list->by_name, name);
+}
+
+/**
+ * ndDeviceListFindByBus: the mdev parent registered as @bus in
+ * class/mdev_bus (borrowed) or NULL. Linear: parents are few and this is
+ * only used on create/define and on rescans.
+ */
+ndDevice *
+ndDeviceListFindByBus(ndDeviceList *list, const char *bus)
+{
+    guint i;
+
+    for (i = 0; i < list->order->len; i++) {
+        ndDevice *dev = g_ptr_array_index(list->order, i);
+
+        if (dev->mdev_bus && g_str_equal(dev->mdev_bus, bus))
+            return dev;
+    }
+    return NULL;
+}
+
+/**
+ * ndDeviceListRemove: removes and frees the device named @name, if any,
+ * keeping the order of the others.
+ */
+void
+ndDeviceListRemove(ndDeviceList *list, const char *name)
+{
+    ndDevice *dev = ndDeviceListFind(list, name);
+
+    if (!dev)
+        return;
+    g_hash_table_remove(list->by_name, name);
+    g_ptr_array_remove(list->order, dev);
+}
+
+/**
+ * ndDeviceListCount: the number of devices.
+ */
+guint
+ndDeviceListCount(ndDeviceList *list)
+{
+    return list->order->len;
+}
+
+/**
+ * ndDeviceListGet: the @i-th device (borrowed); @i < count.
+ */
+ndDevice *
+ndDeviceListGet(ndDeviceList *list, guint i)
+{
+    return g_ptr_array_index(list->order, i);
+}
