@@ -4,6 +4,7 @@ as the kernel's sysfs has them."""
 import os
 import stat
 import struct
+import subprocess
 
 from conftest import read_errno
 
@@ -122,7 +123,7 @@ def test_demo_device_shape(demo):
     group = os.path.basename(link(os.path.join(d, "iommu_group")))
     assert link(os.path.join(d, "iommu_group")) == f"../../../../../kernel/iommu_groups/{group}"
     assert mode(os.path.join(d, "remove")) == 0o200
-    assert demo.read(d, "uevent") == "DRIVER=mtty\nMDEV_TYPE=mtty-2\n"
+    assert demo.read(d, "uevent") == "DRIVER=mtty\n"    # as a 6.1 kernel
     assert demo.read(d, "vendor/sample_mdev_dev") == f"This is MDEV {U1}\n"
     assert link(demo.path("bus/mdev/devices", U1)) == \
         f"../../../devices/virtual/mtty/mtty/{U1}"
@@ -132,6 +133,9 @@ def test_demo_device_shape(demo):
         f"../../../../devices/virtual/mtty/mtty/{U1}"
     assert os.listdir(demo.path("bus/mdev/drivers/mtty")) == [U1]
     assert os.listdir(os.path.join(d, "vfio-dev")) == ["vfio0"]
+    assert link(os.path.join(d, "vfio-dev/vfio0/device")) == f"../../../{U1}"
+    assert link(demo.path("class/vfio-dev/vfio0")) == \
+        f"../../devices/virtual/mtty/mtty/{U1}/vfio-dev/vfio0"
     assert os.path.exists(os.path.join(demo.ctl, "dev", "vfio", group))
     # A fresh group per mdev, none shared with a PCI device.
     u2 = "8a4b3c2d-1111-2222-3333-444455556667"
@@ -148,6 +152,7 @@ def test_demo_device_shape(demo):
     assert not os.path.lexists(os.path.join(demo.ctl, "dev", "vfio", group))
     assert os.listdir(os.path.join(demo.type_dir("mtty", "mtty-2"), "devices")) == []
     assert os.listdir(demo.path("bus/mdev/drivers/mtty")) == []
+    assert os.listdir(demo.path("class/vfio-dev")) == ["vfio1"]
     assert sorted(os.listdir(demo.path("bus/mdev/devices"))) == [u2]
     # Reading through a stale path fails like sysfs.
     assert read_errno(os.path.join(d, "uevent")) != 0
@@ -256,3 +261,20 @@ mdev=m
     sim = mdevsim(str(prof))
     assert sim.avail("0000:10:00.0", "mine-a") == 3
     assert sim.read("bus/pci/devices/0000:10:00.0/vendor") == "0x1234\n"
+
+
+def test_samples_match_recorded_kernel(mdevsim):
+    """tests/kernel recorded the tree of a real 6.1 kernel with the sample
+    drivers loaded; the same lister run on mdevsim must print the same."""
+    top = os.environ.get("ND_TOP_SRCDIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    lister = os.path.join(top, "tests", "kernel", "sysfs-tree.sh")
+    expected = os.path.join(top, "tests", "kernel", "expected-samples-tree.txt")
+    assert os.path.exists(lister) and os.path.exists(expected)
+    sim = mdevsim("samples")
+    r = subprocess.run(["sh", lister, sim.root], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    with open(expected, encoding="utf-8") as fh:
+        want = fh.read()
+    assert r.stdout.splitlines() == want.splitlines()

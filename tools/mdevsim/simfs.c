@@ -221,7 +221,10 @@ simFsRelative(const char *from_dir, const char *to)
     size_t k = 0;
     size_t i;
 
-    while (k < na && k < nb && strcmp(a[k], b[k]) == 0)
+    /* Like kernfs: climb to a common ancestor of the target's parent and
+     * name the target from there, even when it is an ancestor itself
+     * ("../../../<uuid>", not "../.."). */
+    while (k < na && k + 1 < nb && strcmp(a[k], b[k]) == 0)
         k++;
     for (i = k; i < na; i++)
         g_string_append(out, "../");

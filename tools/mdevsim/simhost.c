@@ -63,6 +63,7 @@ struct _SimMdev {
     SimNode *type_link;
     SimNode *driver_link;
     SimNode *vfio_node;
+    SimNode *vfio_class_link;
     guint group;
     guint vfio_index;
     GPtrArray *attrs;    /* SimMdevAttr * */
@@ -295,6 +296,8 @@ typeSpecFree(gpointer p)
     g_free(t->id);
     g_free(t->name);
     g_free(t->description);
+    if (t->attrs)
+        g_ptr_array_unref(t->attrs);
     g_free(t);
 }
 
@@ -1138,8 +1141,9 @@ mdevUeventRead(SimNode *node, GString *out)
 {
     SimMdev *mdev = node->data;
 
-    g_string_append_printf(out, "DRIVER=%s\nMDEV_TYPE=%s\n",
-                           mdev->type->parent->spec->driver, mdev->type->spec->id);
+    /* What a 6.1 kernel shows (tests/kernel/expected-samples-tree.txt):
+     * MDEV_TYPE only travels in the add/remove uevent messages. */
+    g_string_append_printf(out, "DRIVER=%s\n", mdev->type->parent->spec->driver);
     return 0;
 }
 
@@ -1275,14 +1279,13 @@ attrWrite(SimNode *node, const char *buf, size_t len)
 }
 
 static void
-mdevAddAttrs(SimMdev *mdev)
+mdevAddAttrs(SimMdev *mdev, GPtrArray *specs)
 {
-    SimMdevSpec *spec = mdev->type->parent->spec;
     SimFs *fs = mdev->host->fs;
     guint i;
 
-    for (i = 0; i < spec->attrs->len; i++) {
-        SimAttrSpec *as = g_ptr_array_index(spec->attrs, i);
+    for (i = 0; specs && i < specs->len; i++) {
+        SimAttrSpec *as = g_ptr_array_index(specs, i);
         const char *slash = strchr(as->name, '/');
         SimNode *dir = mdev->dir;
         SimMdevAttr *a = g_new0(SimMdevAttr, 1);
@@ -1355,8 +1358,13 @@ mdevNew(SimType *type, const char *uuid)
     mdev->vfio_index = idsAlloc(&host->vfio_ids);
     vname = g_strdup_printf("vfio%u", mdev->vfio_index);
     vdir = simFsMkdir(fs, simFsMkdir(fs, mdev->dir, "vfio-dev"), vname);
+    simFsAddLinkTo(fs, vdir, "device", mdev->dir);
+    simFsAddLink(fs, vdir, "subsystem", "class/vfio-dev");
     simFsAddFile(fs, vdir, "uevent", 0644, "");
-    mdevAddAttrs(mdev);
+    mdev->vfio_class_link = simFsAddLinkTo(fs, simFsMkdirP(fs, "class/vfio-dev"),
+                                           vname, vdir);
+    mdevAddAttrs(mdev, parent->spec->attrs);
+    mdevAddAttrs(mdev, type->spec->attrs);
 
     mdev->bus_link = simFsAddLinkTo(fs, simFsLookupPath(fs, "bus/mdev/devices"),
                                     uuid, mdev->dir);
@@ -1381,6 +1389,7 @@ mdevDelete(SimMdev *mdev)
     guint cost = type->spec->cost ? type->spec->cost : 1;
 
     simFsRemove(host->fs, mdev->vfio_node);
+    simFsRemove(host->fs, mdev->vfio_class_link);
     simFsRemove(host->fs, mdev->type_link);
     simFsRemove(host->fs, mdev->bus_link);
     simFsRemove(host->fs, mdev->driver_link);

@@ -34,6 +34,7 @@ typedef struct {
     char *description;   /* NULL: no description file */
     guint cost;          /* pool units one instance takes */
     guint max;           /* per-parent cap of this type, 0 = pool only */
+    GPtrArray *attrs;    /* SimAttrSpec *: this type's own (const) attributes */
 } SimTypeSpec;
 
 typedef struct {

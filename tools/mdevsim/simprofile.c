@@ -114,6 +114,18 @@ checkName(const char *group, const char *name, gboolean allow_slash,
     return TRUE;
 }
 
+static void
+attrSpecFreeFunc(gpointer p)
+{
+    SimAttrSpec *a = p;
+
+    g_free(a->name);
+    g_free(a->value);
+    g_free(a->set);
+    g_free(a->set2);
+    g_free(a);
+}
+
 static const char *const attrKinds[] = {
     [SIM_ATTR_CONST] = "const",
     [SIM_ATTR_VALUE] = "value",
@@ -214,6 +226,39 @@ loadAttr(GKeyFile *kf, const char *key, const char *name, GError **error)
     return NULL;
 }
 
+/* "const.NAME=TEXT" keys of a [type] group: read-only attributes of the
+ * devices of that type only (mbochs's vendor/memory, mdpy's resolution). */
+static gboolean
+loadTypeConsts(GKeyFile *kf, const char *group, SimTypeSpec *ts, GError **error)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+    size_t i;
+
+    for (i = 0; keys && keys[i]; i++) {
+        SimAttrSpec *a;
+
+        if (!g_str_has_prefix(keys[i], "const."))
+            continue;
+        if (!checkName(group, keys[i] + 6, TRUE, error))
+            return FALSE;
+        if (!ts->attrs)
+            ts->attrs = g_ptr_array_new_with_free_func(attrSpecFreeFunc);
+        a = g_new0(SimAttrSpec, 1);
+        a->name = g_strdup(keys[i] + 6);
+        a->kind = SIM_ATTR_CONST;
+        a->mode = 0444;
+        a->value = getStr(kf, group, keys[i]);
+        if (!g_str_has_suffix(a->value, "\n")) {
+            char *t = g_strconcat(a->value, "\n", NULL);
+
+            g_free(a->value);
+            a->value = t;
+        }
+        g_ptr_array_add(ts->attrs, a);
+    }
+    return TRUE;
+}
+
 static gboolean
 loadMdev(SimHost *host, GKeyFile *kf, const char *group, const char *key,
          GError **error)
@@ -256,6 +301,8 @@ loadMdev(SimHost *host, GKeyFile *kf, const char *group, const char *key,
         if (!getUint(kf, tgroup, "max", 0, &v, error))
             return FALSE;
         ts->max = MIN(v, G_MAXUINT);
+        if (!loadTypeConsts(kf, tgroup, ts, error))
+            return FALSE;
     }
     for (i = 0; attrs && attrs[i]; i++) {
         SimAttrSpec *a = loadAttr(kf, key, attrs[i], error);
