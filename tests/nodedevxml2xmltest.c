@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Data-driven tests of node-device XML parse and format.
+ *
+ * Each case NAME has tests/nodedevxml2xmldata/NAME.xml (input) and
+ *   NAME.out.xml           expected live output, when it differs from input
+ *   NAME_inactive.out.xml  expected inactive output, when it differs from
+ *                          the expected live output
+ *   NAME.err               for DO_TEST_FAIL: "CODE: MESSAGE\n"
+ * ND_TEST_REGENERATE=1 rewrites the expectations from the current output.
+ *
+ * --libvirt-schema=RNG / --our-schema=RNG additionally run
+ * `xmllint --relaxng RNG` on every formatted output (and, for our schema,
+ * on every input that parses).
+ *
+ * Single-file mode, used by the conformance checker:
+ *   nodedevxml2xmltest [--inactive] [--validate] FILE
+ * parses FILE as an existing device and prints the formatted XML, or the
+ * error on stderr with exit status 1.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/node_device_conf.h"
+#include "util/nderror.h"
+#include "util/ndinternal.h"
+
+typedef enum {
+    TEST_PARSE_OK = 0,
+    TEST_PARSE_FAIL = 1 << 0,      /* expect NAME.err */
+    TEST_CREATE = 1 << 1,          /* parse as create input */
+    TEST_DEFINE = 1 << 2,          /* parse as define input */
+    TEST_VALIDATE = 1 << 3,        /* parse with our schema */
+    TEST_NO_SCHEMA = 1 << 4,       /* input is deliberately schema-invalid */
+} testFlags;
+
+typedef struct {
+    const char *name;
+    unsigned int flags;
+} testCase;
+
+static const char *libvirt_schema;
+static const char *our_schema;
+
+static const char *
+dataDir(void)
+{
+    const char *src = g_getenv("ND_TEST_SRCDIR");
+    static char *dir;
+
+    if (!dir)
+        dir = g_build_filename(src ? src : ND_TEST_SRCDIR_DEFAULT,
+                               "nodedevxml2xmldata", NULL);
+    return dir;
+}
+
+static gboolean
+regenerate(void)
+{
+    return g_strcmp0(g_getenv("ND_TEST_REGENERATE"), "1") == 0;
+}
+
+/* Like libvirt's test: the live format shows the parsed (defined) config. */
+static void
+copyDefinedToActive(ndNodeDeviceDef *def)
+{
+    guint i;
+
+    for (i = 0; i < def->caps->len; i++) {
+        ndNodeDevCapsDef *cap = g_ptr_array_index(def->caps, i);
+
+        if (cap->type == ND_NODE_DEV_CAP_MDEV)
+            ndMdevConfigCopy(&cap->data.mdev.active, &cap->data.mdev.defined);
+    }
+}
+
+static char *
+readFile(const char *path)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, &err))
+        return NULL;
+    return g_steal_pointer(&text);
+}
+
+static void
+writeFile(const char *path, const char *text)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!g_file_set_contents(path, text, -1, &err))
+        g_error("cannot write '%s': %s", path, err->message);
+}
+
+/* Compare @actual with the expectation in @path (or @fallback text when
+ * @path does not exist), regenerating when asked. */
+static void
+checkExpected(const char *path, const char *fallback, const char *actual)
+{
+    g_autofree char *expected = readFile(path);
+
+    if (regenerate()) {
+        if (fallback && g_strcmp0(actual, fallback) == 0) {
+            if (expected)
+                g_assert_cmpint(unlink(path), ==, 0);
+        } else if (g_strcmp0(actual, expected) != 0) {
+            writeFile(path, actual);
+        }
+        return;
+    }
+    if (!expected)
+        expected = g_strdup(fallback);
+    g_assert_nonnull(expected);
+    g_assert_cmpstr(actual, ==, expected);
+}
+
+/* Runs xmllint --relaxng @schema on @xml; fails the test if invalid. */
+static void
+xmllintValidate(const char *schema, const char *xml, const char *what)
+{
+    g_autofree char *tmp = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *errout = NULL;
+    g_autoptr(GError) err = NULL;
+    int status = 0;
+    int fd;
+    const char *argv[] = { "xmllint", "--noout", "--relaxng", schema, NULL,
+                           NULL };
+
+    fd = g_file_open_tmp("ndxml-XXXXXX.xml", &tmp, &err);
+    g_assert_no_error(err);
+    close(fd);
+    writeFile(tmp, xml);
+    argv[4] = tmp;
+    if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                      NULL, &out, &errout, &status, &err))
+        g_error("cannot run xmllint: %s", err->message);
+    unlink(tmp);
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_test_message("%s does not validate against %s:\n%s",
+                       what, schema, errout);
+        g_test_fail();
+    }
+}
+
+static ndNodeDeviceParseMode
+caseMode(unsigned int flags)
+{
+    if (flags & TEST_CREATE)
+        return ND_NODE_DEVICE_PARSE_CREATE;
+    if (flags & TEST_DEFINE)
+        return ND_NODE_DEVICE_PARSE_DEFINE;
+    return ND_NODE_DEVICE_PARSE_EXISTING;
+}
+
+static void
+testCaseRun(gconstpointer data)
+{
+    const testCase *tc = data;
+    g_autofree char *in_path = NULL;
+    g_autofree char *input = NULL;
+    g_autoptr(ndNodeDeviceDef) def = NULL;
+    unsigned int pflags = 0;
+
+    in_path = g_strdup_printf("%s/%s.xml", dataDir(), tc->name);
+    input = readFile(in_path);
+    g_assert_nonnull(input);
+
+    if (tc->flags & TEST_VALIDATE)
+        pflags |= ND_NODE_DEVICE_PARSE_VALIDATE;
+    ndResetLastError();
+    def = ndNodeDeviceDefParseString(input, caseMode(tc->flags), pflags,
+                                     our_schema, NULL);
+
+    if (tc->flags & TEST_PARSE_FAIL) {
+        g_autofree char *err_path = g_strdup_printf("%s/%s.err", dataDir(),
+                                                    tc->name);
+        g_autofree char *actual = NULL;
+
+        g_assert_null(def);
+        g_assert_nonnull(ndGetLastError());
+        g_assert_cmpint(ndGetLastError()->domain, ==, ND_FROM_NODEDEV);
+        actual = g_strdup_printf("%d: %s\n", ndGetLastErrorCode(),
+                                 ndGetLastErrorMessage());
+        if (tc->flags & TEST_VALIDATE) {
+            /* the schema's absolute path differs between checkouts */
+            g_autofree char *path = our_schema ? g_strdup(our_schema) :
+                ndNodeDeviceSchemaPath();
+            g_autoptr(GString) tmp = g_string_new(actual);
+
+            g_string_replace(tmp, path, "@SCHEMA@", 0);
+            g_free(actual);
+            actual = g_string_free(g_steal_pointer(&tmp), FALSE);
+        }
+        checkExpected(err_path, NULL, actual);
+        return;
+    }
+
+    if (!def) {
+        g_test_message("parse failed: %s", ndGetLastErrorMessage());
+        g_test_fail();
+        return;
+    }
+
+    {
+        g_autofree char *out_path = g_strdup_printf("%s/%s.out.xml",
+                                                    dataDir(), tc->name);
+        g_autofree char *ina_path = g_strdup_printf("%s/%s_inactive.out.xml",
+                                                    dataDir(), tc->name);
+        g_autofree char *inactive = ndNodeDeviceDefFormat(def,
+                                                          ND_NODE_DEVICE_XML_INACTIVE);
+        g_autofree char *live = NULL;
+        g_autofree char *live_expected = NULL;
+
+        copyDefinedToActive(def);
+        live = ndNodeDeviceDefFormat(def, 0);
+        checkExpected(out_path, input, live);
+
+        live_expected = readFile(out_path);
+        checkExpected(ina_path, live_expected ? live_expected : input,
+                      inactive);
+
+        if (libvirt_schema) {
+            xmllintValidate(libvirt_schema, live, "live output");
+            xmllintValidate(libvirt_schema, inactive, "inactive output");
+        }
+        if (our_schema) {
+            if (!(tc->flags & TEST_NO_SCHEMA))
+                xmllintValidate(our_schema, input, "input");
+            xmllintValidate(our_schema, live, "live output");
+            xmllintValidate(our_schema, inactive, "inactive output");
+        }
+
+        /* formatting is a fixed point: parse(format(x)) formats to itself */
+        if (!(tc->flags & (TEST_CREATE | TEST_DEFINE))) {
+            g_autoptr(ndNodeDeviceDef) again = NULL;
+            g_autofree char *live2 = NULL;
+
+            again = ndNodeDeviceDefParseString(live, ND_NODE_DEVICE_PARSE_EXISTING,
+                                               0, NULL, NULL);
+            g_assert_nonnull(again);
+            copyDefinedToActive(again);
+            live2 = ndNodeDeviceDefFormat(again, 0);
+            g_assert_cmpstr(live2, ==, live);
+        }
+    }
+}
+
+#define DO_TEST_FULL(n, f) \
+    do { \
+        static const testCase tc_ = { n, f }; \
+        g_test_add_data_func("/nodedevxml2xml/" n, &tc_, testCaseRun); \
+    } while (0)
+
+#define DO_TEST(n) DO_TEST_FULL(n, TEST_PARSE_OK)
+#define DO_TEST_FAIL(n) DO_TEST_FULL(n, TEST_PARSE_FAIL)
+
+/* ---- cases built in code (too big or too regular for files) -------------- */
+
+static char *
+mdevWithAttrs(guint nattrs)
+{
+    g_autoptr(GString) xml = g_string_new(
+        "<device>\n  <name>mdev_attrs</name>\n  <parent>ap_matrix</parent>\n"
+        "  <capability type='mdev'>\n    <type id='vfio_ap-passthrough'/>\n");
+    guint i;
+
+    for (i = 0; i < nattrs; i++)
+        g_string_append_printf(xml,
+                               "    <attr name='assign_domain' value='0x%x'/>\n",
+                               i);
+    g_string_append(xml, "  </capability>\n</device>\n");
+    return g_string_free(g_steal_pointer(&xml), FALSE);
+}
+
+static void
+testAttrLimit(void)
+{
+    g_autofree char *ok = mdevWithAttrs(ND_NODE_DEVICE_MDEV_ATTRS_MAX);
+    g_autofree char *bad = mdevWithAttrs(ND_NODE_DEVICE_MDEV_ATTRS_MAX + 1);
+    g_autoptr(ndNodeDeviceDef) def = NULL;
+    ndNodeDevCapsDef *cap;
+
+    def = ndNodeDeviceDefParseString(ok, ND_NODE_DEVICE_PARSE_DEFINE, 0,
+                                     NULL, NULL);
+    g_assert_nonnull(def);
+    cap = ndNodeDeviceDefFindCap(def, ND_NODE_DEV_CAP_MDEV);
+    g_assert_nonnull(cap);
+    g_assert_cmpuint(cap->data.mdev.defined.attrs->len, ==,
+                     ND_NODE_DEVICE_MDEV_ATTRS_MAX);
+    g_clear_pointer(&def, ndNodeDeviceDefFree);
+
+    def = ndNodeDeviceDefParseString(bad, ND_NODE_DEVICE_PARSE_DEFINE, 0,
+                                     NULL, NULL);
+    g_assert_null(def);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_CONFIG_UNSUPPORTED);
+    g_assert_cmpstr(ndGetLastErrorMessage(), ==,
+                    "unsupported configuration: too many mdev attributes for "
+                    "'new device': 1025, the limit is 1024");
+}
+
+/* A well-formed document of exactly @len bytes: padding in many small
+ * comments (libxml2 refuses single text nodes over 10^7 bytes anyway). */
+static char *
+paddedDocument(gsize len)
+{
+    const char *head = "<device><name>big</name>";
+    const char *tail = "<capability type='ap_card'>"
+                       "<ap-adapter>0x01</ap-adapter></capability></device>";
+    g_autoptr(GString) xml = g_string_sized_new(len + 1);
+
+    g_string_append(xml, head);
+    while (xml->len + 64 + strlen(tail) <= len)
+        g_string_append(xml, "<!--xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx-->");
+    while (xml->len + strlen(tail) < len)
+        g_string_append_c(xml, ' ');
+    g_string_append(xml, tail);
+    g_assert_cmpuint(xml->len, ==, len);
+    return g_string_free(g_steal_pointer(&xml), FALSE);
+}
+
+static void
+testOversized(void)
+{
+    g_autofree char *over = paddedDocument(ND_MAX_XML_SIZE + 1);
+    g_autofree char *at = paddedDocument(ND_MAX_XML_SIZE);
+    g_autoptr(ndNodeDeviceDef) def = NULL;
+
+    def = ndNodeDeviceDefParseString(over, ND_NODE_DEVICE_PARSE_EXISTING, 0,
+                                     NULL, NULL);
+    g_assert_null(def);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_XML_ERROR);
+    g_assert_cmpstr(ndGetLastErrorMessage(), ==,
+                    "XML error: the node device XML document is larger than "
+                    "the limit of 10485760 bytes");
+
+    /* exactly at the limit is parsed */
+    def = ndNodeDeviceDefParseString(at, ND_NODE_DEVICE_PARSE_EXISTING, 0,
+                                     NULL, NULL);
+    if (!def)
+        g_test_message("%s", ndGetLastErrorMessage());
+    g_assert_nonnull(def);
+    g_assert_cmpstr(def->name, ==, "big");
+}
+
+static void
+testEmpty(void)
+{
+    g_assert_null(ndNodeDeviceDefParseString("", ND_NODE_DEVICE_PARSE_EXISTING,
+                                             0, NULL, NULL));
+    g_assert_cmpstr(ndGetLastErrorMessage(), ==,
+                    "XML error: the node device XML document is empty");
+    g_assert_null(ndNodeDeviceDefParseString(NULL, ND_NODE_DEVICE_PARSE_EXISTING,
+                                             0, NULL, NULL));
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_XML_ERROR);
+}
+
+static int
+cbPostParse(ndNodeDeviceDef *def, ndNodeDeviceParseMode mode, void *opaque)
+{
+    g_string_append(opaque, "p");
+    g_assert_cmpint(mode, ==, ND_NODE_DEVICE_PARSE_CREATE);
+    g_free(def->name);
+    def->name = g_strdup("renamed");
+    return 0;
+}
+
+static int
+cbValidate(const ndNodeDeviceDef *def, ndNodeDeviceParseMode mode,
+           void *opaque)
+{
+    g_string_append(opaque, "v");
+    g_assert_cmpint(mode, ==, ND_NODE_DEVICE_PARSE_CREATE);
+    g_assert_cmpstr(def->name, ==, "renamed");
+    if (!def->parent || strcmp(def->parent, "pci_0000_00_02_0") != 0) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED, "%s", "missing parent device");
+        return -1;
+    }
+    return 0;
+}
+
+static void
+testCallbacks(void)
+{
+    /* post_parse runs before validate, and each can fail the parse */
+    const char *good =
+        "<device><parent>pci_0000_00_02_0</parent>"
+        "<capability type='mdev'><type id='i915-GVTg_V5_8'/></capability>"
+        "</device>";
+    const char *bad =
+        "<device>"
+        "<capability type='mdev'><type id='i915-GVTg_V5_8'/></capability>"
+        "</device>";
+    g_autoptr(ndNodeDeviceDef) def = NULL;
+    g_autoptr(GString) order = g_string_new(NULL);
+    ndNodeDeviceParseCallbacks cb = { cbPostParse, cbValidate, order };
+
+    def = ndNodeDeviceDefParseString(good, ND_NODE_DEVICE_PARSE_CREATE, 0,
+                                     NULL, &cb);
+    g_assert_nonnull(def);
+    g_assert_cmpstr(def->name, ==, "renamed");
+    g_assert_cmpstr(order->str, ==, "pv");
+    g_clear_pointer(&def, ndNodeDeviceDefFree);
+
+    g_string_truncate(order, 0);
+    def = ndNodeDeviceDefParseString(bad, ND_NODE_DEVICE_PARSE_CREATE, 0,
+                                     NULL, &cb);
+    g_assert_null(def);
+    g_assert_cmpstr(order->str, ==, "pv");
+    g_assert_cmpstr(ndGetLastErrorMessage(), ==,
+                    "unsupported configuration: missing parent device");
+}
+
+/* ---- single-file mode ---------------------------------------------------- */
+
+static int
+singleFile(const char *path, gboolean inactive, gboolean validate)
+{
+    g_autofree char *xml = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ndNodeDeviceDef) def = NULL;
+    g_autofree char *out = NULL;
+
+    if (!g_file_get_contents(path, &xml, NULL, &err)) {
+        g_printerr("error: %s\n", err->message);
+        return 1;
+    }
+    def = ndNodeDeviceDefParseString(xml, ND_NODE_DEVICE_PARSE_EXISTING,
+                                     validate ? ND_NODE_DEVICE_PARSE_VALIDATE : 0,
+                                     NULL, NULL);
+    if (!def) {
+        g_printerr("error: %s\n", ndGetLastErrorMessage());
+        return 1;
+    }
+    if (!inactive)
+        copyDefinedToActive(def);
+    out = ndNodeDeviceDefFormat(def, inactive ? ND_NODE_DEVICE_XML_INACTIVE : 0);
+    fputs(out, stdout);
+    return 0;
+}
+
+/* Our options are removed from argv; the rest is for GTest. Returns the
+ * single FILE argument, if any. */
+static const char *
+parseArgs(int *argc, char **argv, gboolean *inactive, gboolean *validate)
+{
+    const char *file = NULL;
+    int i;
+    int j = 1;
+
+    for (i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+
+        if (strcmp(a, "--inactive") == 0) {
+            *inactive = TRUE;
+        } else if (strcmp(a, "--validate") == 0) {
+            *validate = TRUE;
+        } else if (g_str_has_prefix(a, "--libvirt-schema=")) {
+            libvirt_schema = a + strlen("--libvirt-schema=");
+        } else if (g_str_has_prefix(a, "--our-schema=")) {
+            our_schema = a + strlen("--our-schema=");
+        } else if ((strcmp(a, "-p") == 0 || strcmp(a, "-s") == 0 ||
+                    strcmp(a, "-r") == 0 || strcmp(a, "--seed") == 0 ||
+                    strcmp(a, "--GTestLogFD") == 0) && i + 1 < *argc) {
+            argv[j++] = argv[i++];
+            argv[j++] = argv[i];
+        } else if (a[0] != '-' && !file) {
+            file = a;
+        } else {
+            argv[j++] = argv[i];
+        }
+    }
+    argv[j] = NULL;
+    *argc = j;
+    return file;
+}
+
+int
+main(int argc, char **argv)
+{
+    gboolean inactive = FALSE;
+    gboolean validate = FALSE;
+    const char *file = parseArgs(&argc, argv, &inactive, &validate);
+
+    if (file)
+        return singleFile(file, inactive, validate);
+    if (inactive || validate) {
+        g_printerr("usage: %s [--inactive] [--validate] FILE\n", argv[0]);
+        return 2;
+    }
+
+    g_test_init(&argc, &argv, NULL);
+
+    /* --- cases: one line each; see tests/nodedevxml2xmldata/ --- */
+    DO_TEST("ap-card");
+    DO_TEST("ap-matrix-empty");
+    DO_TEST("ap-matrix-mdev-types");
+    DO_TEST("ap-queue");
+    DO_TEST("ccw-device");
+    DO_TEST("css-channel-mdev-types");
+    DO_TEST_FULL("css-numbers-liberal", TEST_NO_SCHEMA);
+    DO_TEST("css-plain");
+    DO_TEST("mdev-ap-attrs");
+    DO_TEST("mdev-attr-escape");
+    DO_TEST("mdev-ccw");
+    DO_TEST_FULL("mdev-create", TEST_CREATE);
+    DO_TEST_FULL("mdev-define-no-name", TEST_DEFINE);
+    DO_TEST("mdev-interleaved");
+    DO_TEST("mdev-minimal");
+    DO_TEST("mdev-pci-live");
+    DO_TEST_FULL("mdev-uuid-liberal", TEST_NO_SCHEMA);
+    DO_TEST("pci-bridge");
+    DO_TEST("pci-cardbus-bridge");
+    DO_TEST("pci-gpu-mdev-parent");
+    DO_TEST_FULL("pci-numbers-liberal", TEST_NO_SCHEMA);
+    DO_TEST("pci-pcie-empty");
+    DO_TEST("pci-sriov-pf");
+    DO_TEST("pci-sriov-vf");
+    DO_TEST("pci-vfs-empty");
+    DO_TEST("pci-vfs-maxcount-only");
+    DO_TEST("pci-vpd");
+    DO_TEST("pci-vpd-upsert");
+    DO_TEST("system-escape");
+    DO_TEST("system-full");
+    DO_TEST_FULL("system-minimal", TEST_NO_SCHEMA);
+    DO_TEST_FULL("validate-ok", TEST_VALIDATE);
+
+    DO_TEST_FAIL("fail-ap-card-bad-adapter");
+    DO_TEST_FAIL("fail-ap-card-no-adapter");
+    DO_TEST_FAIL("fail-ap-matrix-nested-duplicate");
+    DO_TEST_FAIL("fail-ap-queue-bad-domain");
+    DO_TEST_FAIL("fail-ap-queue-no-domain");
+    DO_TEST_FAIL("fail-cap-mdev-types-toplevel");
+    DO_TEST_FAIL("fail-cap-missing-type");
+    DO_TEST_FAIL("fail-cap-unknown");
+    DO_TEST_FAIL("fail-cap-unsupported");
+    DO_TEST_FAIL("fail-css-bad-cssid");
+    DO_TEST_FAIL("fail-css-bad-ssid");
+    DO_TEST_FAIL("fail-css-channel-bad-devno");
+    DO_TEST_FAIL("fail-css-channel-missing-ssid");
+    DO_TEST_FAIL("fail-css-devno-too-big");
+    DO_TEST_FAIL("fail-css-missing-cssid");
+    DO_TEST_FAIL("fail-css-nested-unknown");
+    DO_TEST_FAIL("fail-devnode-bad-type");
+    DO_TEST_FAIL("fail-devnode-no-type");
+    DO_TEST_FAIL("fail-doctype-entities");
+    DO_TEST_FAIL("fail-empty-name");
+    DO_TEST_FAIL("fail-malformed");
+    DO_TEST_FAIL("fail-mdev-attr-dotdot");
+    DO_TEST_FAIL("fail-mdev-attr-no-name");
+    DO_TEST_FAIL("fail-mdev-attr-no-value");
+    DO_TEST_FAIL("fail-mdev-attr-path-name");
+    DO_TEST_FAIL("fail-mdev-bad-iommu");
+    DO_TEST_FAIL("fail-mdev-bad-uuid");
+    DO_TEST_FULL("fail-mdev-create-path-type", TEST_PARSE_FAIL | TEST_CREATE);
+    DO_TEST_FAIL("fail-mdev-empty-type-id");
+    DO_TEST_FAIL("fail-mdev-no-type");
+    DO_TEST_FAIL("fail-mdev-types-bad-instances");
+    DO_TEST_FAIL("fail-mdev-types-empty");
+    DO_TEST_FAIL("fail-mdev-types-no-api");
+    DO_TEST_FAIL("fail-mdev-types-no-id");
+    DO_TEST_FAIL("fail-mdev-types-no-instances");
+    DO_TEST_FAIL("fail-mismatched-tag");
+    DO_TEST_FAIL("fail-missing-name");
+    DO_TEST_FAIL("fail-no-capability");
+    DO_TEST_FAIL("fail-not-xml");
+    DO_TEST_FAIL("fail-pci-address-bad-bus");
+    DO_TEST_FAIL("fail-pci-address-bad-function");
+    DO_TEST_FAIL("fail-pci-address-bad-slot");
+    DO_TEST_FAIL("fail-pci-bad-bus");
+    DO_TEST_FAIL("fail-pci-bad-class");
+    DO_TEST_FAIL("fail-pci-bad-maxcount");
+    DO_TEST_FAIL("fail-pci-bad-numa");
+    DO_TEST_FAIL("fail-pci-bad-product-id");
+    DO_TEST_FAIL("fail-pci-class-too-big");
+    DO_TEST_FAIL("fail-pci-domain-too-big");
+    DO_TEST_FAIL("fail-pci-function-overflow");
+    DO_TEST_FAIL("fail-pci-iommu-bad-number");
+    DO_TEST_FAIL("fail-pci-iommu-no-number");
+    DO_TEST_FAIL("fail-pci-link-bad-port");
+    DO_TEST_FAIL("fail-pci-link-bad-speed");
+    DO_TEST_FAIL("fail-pci-link-no-width");
+    DO_TEST_FAIL("fail-pci-missing-domain");
+    DO_TEST_FAIL("fail-pci-missing-vendor");
+    DO_TEST_FAIL("fail-pci-missing-vendor-id");
+    DO_TEST_FAIL("fail-pci-negative-slot");
+    DO_TEST_FAIL("fail-pci-nested-duplicate");
+    DO_TEST_FAIL("fail-pci-nested-no-type");
+    DO_TEST_FAIL("fail-pci-nested-unknown");
+    DO_TEST_FAIL("fail-pci-phys-function-no-address");
+    DO_TEST_FAIL("fail-system-bad-uuid");
+    DO_TEST_FAIL("fail-system-no-uuid");
+    DO_TEST_FAIL("fail-undefined-entity");
+    DO_TEST_FULL("fail-validate-bad-uuid-form", TEST_PARSE_FAIL | TEST_VALIDATE);
+    DO_TEST_FULL("fail-validate-unknown-element", TEST_PARSE_FAIL | TEST_VALIDATE);
+    DO_TEST_FAIL("fail-vpd-bad-access");
+    DO_TEST_FAIL("fail-vpd-bad-index");
+    DO_TEST_FAIL("fail-vpd-duplicate-fields");
+    DO_TEST_FAIL("fail-vpd-empty-value");
+    DO_TEST_FAIL("fail-vpd-no-access");
+    DO_TEST_FAIL("fail-vpd-no-name");
+    DO_TEST_FAIL("fail-vpd-system-index-a");
+    DO_TEST_FAIL("fail-wrong-root");
+    DO_TEST_FAIL("fail-xxe");
+    /* --- end cases --- */
+
+    if (!libvirt_schema && !our_schema) {
+        g_test_add_func("/nodedevxml2xml/attr-limit", testAttrLimit);
+        g_test_add_func("/nodedevxml2xml/oversized", testOversized);
+        g_test_add_func("/nodedevxml2xml/empty", testEmpty);
+        g_test_add_func("/nodedevxml2xml/callbacks", testCallbacks);
+    }
+
+    return g_test_run();
+}
