@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of ndsysfs: containment in the root, bounded reads, raw writes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "util/ndsysfs.h"
+#include "util/nderror.h"
+
+static char *
+treePath(const char *name)
+{
+    return g_build_filename(g_getenv("ND_TEST_SRCDIR"), "sysfsdata", name, NULL);
+}
+
+static ndSysfs *
+openTree(const char *name)
+{
+    g_autofree char *path = treePath(name);
+    ndSysfs *sysfs = ndSysfsNew(path);
+
+    g_assert_nonnull(sysfs);
+    return sysfs;
+}
+
+static void
+testNew(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("gpu");
+    g_autoptr(ndSysfs) none = NULL;
+    g_autofree char *path = treePath("gpu");
+    g_autofree char *built = NULL;
+
+    g_assert_cmpstr(ndSysfsGetRoot(sysfs), ==, path);
+    built = ndSysfsBuildPath(sysfs, "class/mdev_bus");
+    g_assert_true(g_str_has_suffix(built, "/gpu/class/mdev_bus"));
+
+    ndResetLastError();
+    none = ndSysfsNew("/nonexistent/sysfs/root");
+    g_assert_null(none);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_SYSTEM_ERROR);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "/nonexistent/sysfs/root"));
+    g_assert_null(ndSysfsNew(""));
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_INVALID_ARG);
+    g_assert_null(ndSysfsNew(NULL));
+    ndResetLastError();
+}
+
+static void
+testNameIsSafe(void)
+{
+    g_autofree char *longest = g_strnfill(ND_SYSFS_NAME_MAX, 'a');
+    g_autofree char *toolong = g_strnfill(ND_SYSFS_NAME_MAX + 1, 'a');
+    g_autofree char *esc = NULL;
+
+    g_assert_true(ndSysfsNameIsSafe("nvidia-222"));
+    g_assert_true(ndSysfsNameIsSafe("0000:41:00.0"));
+    g_assert_true(ndSysfsNameIsSafe("i915-GVTg_V5_4"));
+    g_assert_true(ndSysfsNameIsSafe("..."));
+    g_assert_true(ndSysfsNameIsSafe(".hidden"));
+    g_assert_true(ndSysfsNameIsSafe(longest));
+    g_assert_false(ndSysfsNameIsSafe(toolong));
+    g_assert_false(ndSysfsNameIsSafe(NULL));
+    g_assert_false(ndSysfsNameIsSafe(""));
+    g_assert_false(ndSysfsNameIsSafe("."));
+    g_assert_false(ndSysfsNameIsSafe(".."));
+    g_assert_false(ndSysfsNameIsSafe("../x"));
+    g_assert_false(ndSysfsNameIsSafe("a/b"));
+    g_assert_false(ndSysfsNameIsSafe("/etc"));
+    g_assert_false(ndSysfsNameIsSafe("a\nb"));
+    g_assert_false(ndSysfsNameIsSafe("tab\t"));
+
+    esc = ndSysfsNameEscape("a\nb");
+    g_assert_cmpstr(esc, ==, "a\\nb");
+}
+
+static void
+testReadString(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("gpu");
+    g_autofree char *value = NULL;
+    g_autofree char *missing = NULL;
+    const char *desc = "devices/pci0000:00/0000:00:02.0/mdev_supported_types/"
+                       "i915-GVTg_V5_4/description";
+
+    g_assert_cmpint(ndSysfsReadString(sysfs, desc, &value), ==, 0);
+    /* multi-line, trailing newline stripped */
+    g_assert_true(g_str_has_prefix(value, "low_gm_size: 128MB\nhigh_gm_size"));
+    g_assert_true(g_str_has_suffix(value, "weight: 4"));
+
+    missing = (char *) 0x1;
+    g_assert_cmpint(ndSysfsReadString(sysfs, "devices/none/at/all", &missing),
+                    ==, 0);
+    g_assert_null(missing);
+    /* a file used as a directory: ENOTDIR counts as missing */
+    missing = (char *) 0x1;
+    g_assert_cmpint(ndSysfsReadString(sysfs,
+                                      "devices/pci0000:00/0000:00:02.0/class/x",
+                                      &missing), ==, 0);
+    g_assert_null(missing);
+}
+
+static void
+testReadBounded(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("malformed");
+    g_autofree char *value = NULL;
+    g_autofree char *data = NULL;
+    size_t len = 0;
+
+    /* exactly the limit is fine, one byte more is refused */
+    g_assert_cmpint(ndSysfsReadString(sysfs, "devices/exact", &value), ==, 0);
+    g_assert_cmpuint(strlen(value), ==, ND_SYSFS_READ_MAX);
+    g_clear_pointer(&value, g_free);
+
+    ndResetLastError();
+    g_assert_cmpint(ndSysfsReadString(sysfs, "devices/huge", &value), ==, -1);
+    g_assert_null(value);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_INTERNAL_ERROR);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "larger than 65536 bytes"));
+
+    /* binary reads stop at the caller's cap without failing */
+    g_assert_cmpint(ndSysfsReadFile(sysfs, "devices/huge", 10, &data, &len),
+                    ==, 0);
+    g_assert_cmpuint(len, ==, 10);
+    g_assert_cmpstr(data, ==, "1111111111");
+
+    /* NUL bytes in a text attribute */
+    g_assert_cmpint(ndSysfsReadString(sysfs,
+                                      "class/mdev_bus/bad0/mdev_supported_types/bad-nul/name",
+                                      &value), ==, -1);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "not a text file"));
+
+    /* a directory where a file should be */
+    g_assert_cmpint(ndSysfsReadString(sysfs, "devices", &value), ==, -1);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "not a regular file"));
+    ndResetLastError();
+}
+
+static void
+testReadNumbers(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("gpu");
+    g_autoptr(ndSysfs) bad = openTree("malformed");
+    unsigned int u = 0;
+    int i = 0;
+
+    g_assert_cmpint(ndSysfsReadUInt(sysfs, "bus/pci/devices/0000:41:00.0/class",
+                                    0, &u), ==, 1);
+    g_assert_cmphex(u, ==, 0x030200);
+    g_assert_cmpint(ndSysfsReadUInt(sysfs, "bus/pci/devices/0000:41:00.0/vendor",
+                                    16, &u), ==, 1);
+    g_assert_cmphex(u, ==, 0x10de);
+    g_assert_cmpint(ndSysfsReadInt(sysfs, "bus/pci/devices/0000:00:02.0/numa_node",
+                                   &i), ==, 1);
+    g_assert_cmpint(i, ==, -1);
+    u = 77;
+    g_assert_cmpint(ndSysfsReadUInt(sysfs, "bus/pci/devices/0000:41:00.0/nope",
+                                    10, &u), ==, 0);
+    g_assert_cmpuint(u, ==, 77);
+
+    g_assert_cmpint(ndSysfsReadUInt(bad,
+                                    "class/mdev_bus/bad0/mdev_supported_types/bad-garbage/available_instances",
+                                    10, &u), ==, -1);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_INTERNAL_ERROR);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "cannot parse 'lots'"));
+    g_assert_cmpint(ndSysfsReadUInt(bad,
+                                    "class/mdev_bus/bad0/mdev_supported_types/bad-negative/available_instances",
+                                    10, &u), ==, -1);
+    g_assert_cmpuint(u, ==, 77);
+    ndResetLastError();
+}
+
+static void
+testLinks(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("gpu");
+    g_autofree char *target = NULL;
+    g_autofree char *base = NULL;
+    g_autofree char *real = NULL;
+
+    g_assert_cmpint(ndSysfsReadLink(sysfs, "class/mdev_bus/mtty", &target), ==, 0);
+    g_assert_cmpstr(target, ==, "../../devices/virtual/mtty/mtty");
+    g_assert_cmpint(ndSysfsReadLinkBasename(sysfs,
+                                            "bus/pci/devices/0000:41:00.0/driver",
+                                            &base), ==, 0);
+    g_assert_cmpstr(base, ==, "nvidia");
+    g_clear_pointer(&base, g_free);
+    /* not a link, and missing: both NULL */
+    g_assert_cmpint(ndSysfsReadLinkBasename(sysfs,
+                                            "bus/pci/devices/0000:41:00.0/class",
+                                            &base), ==, 0);
+    g_assert_null(base);
+    g_assert_cmpint(ndSysfsReadLinkBasename(sysfs,
+                                            "bus/pci/devices/0000:41:00.0/physfn",
+                                            &base), ==, 0);
+    g_assert_null(base);
+
+    g_assert_cmpint(ndSysfsResolve(sysfs, "class/mdev_bus/0000:41:00.0", &real),
+                    ==, 0);
+    g_assert_cmpstr(real, ==, "devices/pci0000:40/0000:40:01.1/0000:41:00.0");
+    g_clear_pointer(&real, g_free);
+    /* resolution through several links */
+    g_assert_cmpint(ndSysfsResolve(sysfs,
+                                   "bus/mdev/devices/c8a5b7e0-4d7f-4f0e-9b1a-2c3d4e5f6a7b/mdev_type",
+                                   &real), ==, 0);
+    g_assert_cmpstr(real, ==,
+                    "devices/pci0000:40/0000:40:01.1/0000:41:00.0/mdev_supported_types/nvidia-222");
+    g_assert_true(ndSysfsExists(sysfs, "class/mdev_bus/mtty"));
+    g_assert_true(ndSysfsIsDir(sysfs, "class/mdev_bus/mtty"));
+    g_assert_false(ndSysfsIsDir(sysfs, "devices/virtual/mtty/mtty/subsystem/nope"));
+}
+
+/* Links out of the root, dangling links and loops never succeed. */
+static void
+testContainment(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("malformed");
+    g_autofree char *real = NULL;
+    int fd;
+
+    ndResetLastError();
+    real = (char *) 0x1;
+    g_assert_cmpint(ndSysfsResolve(sysfs, "class/mdev_bus/dangling", &real), ==, 0);
+    g_assert_null(real);
+
+    g_assert_cmpint(ndSysfsResolve(sysfs, "class/mdev_bus/escape", &real), ==, -1);
+    g_assert_null(real);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "leads out of the sysfs root"));
+    g_assert_cmpint(ndSysfsResolve(sysfs, "class/mdev_bus/absolute", &real), ==, -1);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "leads out of the sysfs root"));
+
+    g_assert_cmpint(ndSysfsResolve(sysfs, "class/mdev_bus/loop", &real), ==, -1);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_SYSTEM_ERROR);
+    g_assert_cmpint(ndSysfsResolve(sysfs, "devices/loop-a", &real), ==, -1);
+
+    /* the raw open says why */
+    fd = ndSysfsOpen(sysfs, "class/mdev_bus/escape", O_PATH);
+    g_assert_cmpint(fd, ==, -1);
+    g_assert_cmpint(errno, ==, EXDEV);
+    fd = ndSysfsOpen(sysfs, "../malformed/devices", O_PATH);
+    g_assert_cmpint(fd, ==, -1);
+    g_assert_cmpint(errno, ==, EXDEV);
+    fd = ndSysfsOpen(sysfs, "/etc/passwd", O_RDONLY);
+    g_assert_cmpint(fd, ==, -1);
+    g_assert_cmpint(errno, ==, EINVAL);
+    fd = ndSysfsOpen(sysfs, "devices/loop-a", O_RDONLY);
+    g_assert_cmpint(fd, ==, -1);
+    g_assert_cmpint(errno, ==, ELOOP);
+    g_assert_false(ndSysfsExists(sysfs, "class/mdev_bus/absolute"));
+    ndResetLastError();
+}
+
+static void
+testListDir(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("gpu");
+    g_auto(GStrv) names = NULL;
+    g_auto(GStrv) none = NULL;
+
+    g_assert_cmpint(ndSysfsListDir(sysfs, "class/mdev_bus", &names), ==, 0);
+    g_assert_cmpuint(g_strv_length(names), ==, 4);
+    g_assert_cmpstr(names[0], ==, "0000:00:02.0");
+    g_assert_cmpstr(names[1], ==, "0000:41:00.0");
+    g_assert_cmpstr(names[2], ==, "0000:86:00.0");
+    g_assert_cmpstr(names[3], ==, "mtty");
+    none = (char **) 0x1;
+    g_assert_cmpint(ndSysfsListDir(sysfs, "class/nothing", &none), ==, 0);
+    g_assert_null(none);
+}
+
+/* A scratch directory with the odd files git cannot store. */
+static char *
+makeScratch(ndSysfs **ret_sysfs)
+{
+    g_autoptr(GError) err = NULL;
+    char *dir = g_dir_make_tmp("ndsysfstest-XXXXXX", &err);
+    g_autofree char *f = NULL;
+    g_autofree char *fifo = NULL;
+    g_autofree char *sub = NULL;
+    g_autofree char *link = NULL;
+
+    g_assert_no_error(err);
+    f = g_build_filename(dir, "attr", NULL);
+    g_assert_true(g_file_set_contents(f, "", 0, NULL));
+    fifo = g_build_filename(dir, "fifo", NULL);
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    sub = g_build_filename(dir, "sub", NULL);
+    g_assert_cmpint(g_mkdir(sub, 0700), ==, 0);
+    link = g_build_filename(dir, "link", NULL);
+    g_assert_cmpint(symlink("attr", link), ==, 0);
+    *ret_sysfs = ndSysfsNew(dir);
+    g_assert_nonnull(*ret_sysfs);
+    return dir;
+}
+
+static void
+removeScratch(const char *dir)
+{
+    const char *names[] = { "attr", "fifo", "link", "sub/inner", "sub" };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *p = g_build_filename(dir, names[i], NULL);
+
+        g_remove(p);
+    }
+    g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
+static void
+testWriteRaw(void)
+{
+    g_autoptr(ndSysfs) sysfs = NULL;
+    g_autofree char *dir = makeScratch(&sysfs);
+    g_autofree char *f = g_build_filename(dir, "attr", NULL);
+    g_autofree char *content = NULL;
+    g_autofree char *value = NULL;
+
+    g_assert_cmpint(ndSysfsWriteRaw(sysfs, "attr", "hello"), ==, 0);
+    g_assert_true(g_file_get_contents(f, &content, NULL, NULL));
+    g_assert_cmpstr(content, ==, "hello");
+
+    g_assert_cmpint(ndSysfsWriteRaw(sysfs, "missing", "1"), ==, -ENOENT);
+    g_assert_false(g_file_test(f, G_FILE_TEST_IS_DIR));
+    g_assert_cmpint(ndSysfsWriteRaw(sysfs, "sub", "1"), ==, -EISDIR);
+    g_assert_cmpint(ndSysfsWriteRaw(sysfs, "link", "1"), ==, -ELOOP);
+    /* a FIFO without a reader: the open fails at once instead of hanging */
+    g_assert_cmpint(ndSysfsWriteRaw(sysfs, "fifo", "1"), ==, -ENXIO);
+    g_assert_cmpint(ndSysfsWriteRaw(sysfs, "../escape", "1"), ==, -EXDEV);
+
+    /* reading a FIFO does not hang either */
+    g_assert_cmpint(ndSysfsReadString(sysfs, "fifo", &value), ==, -1);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "not a regular file"));
+    ndResetLastError();
+
+    /* Beneath: no links at all inside the directory */
+    g_assert_cmpint(ndSysfsWriteRawBeneath(sysfs, "sub", "../attr", "x"),
+                    ==, -EXDEV);
+    g_assert_cmpint(ndSysfsWriteRawBeneath(sysfs, ".", "link", "x"), ==, -ELOOP);
+    g_assert_cmpint(ndSysfsWriteRawBeneath(sysfs, ".", "attr", "bye"), ==, 0);
+    g_clear_pointer(&content, g_free);
+    g_assert_true(g_file_get_contents(f, &content, NULL, NULL));
+    /* no O_TRUNC, like every sysfs writer: a plain file keeps its tail */
+    g_assert_cmpstr(content, ==, "byelo");
+    /* nothing was created by any failed write */
+    g_assert_false(g_file_test(dir, G_FILE_TEST_IS_SYMLINK));
+    {
+        g_autofree char *m = g_build_filename(dir, "missing", NULL);
+
+        g_assert_false(g_file_test(m, G_FILE_TEST_EXISTS));
+    }
+    removeScratch(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sysfs/new", testNew);
+    g_test_add_func("/sysfs/name-is-safe", testNameIsSafe);
+    g_test_add_func("/sysfs/read-string", testReadString);
+    g_test_add_func("/sysfs/read-bounded", testReadBounded);
+    g_test_add_func("/sysfs/read-numbers", testReadNumbers);
+    g_test_add_func("/sysfs/links", testLinks);
+    g_test_add_func("/sysfs/containment", testContainment);
+    g_test_add_func("/sysfs/list-dir", testListDir);
+    g_test_add_func("/sysfs/write-raw", testWriteRaw);
+    return g_test_run();
+}
