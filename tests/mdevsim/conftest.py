@@ -3,7 +3,10 @@
 directories, always unmounted at the end (even when a test fails)."""
 import errno
 import os
+import pathlib
+import shutil
 import signal
+import tempfile
 import subprocess
 
 import pytest
@@ -118,14 +121,25 @@ def mdevsim(tmp_path):
     """Factory: mdevsim(profile) -> Sim; every mount is stopped afterwards."""
     sims = []
 
-    def make(profile=None, name=None):
-        sim = start_sim(tmp_path, profile, name or f"mnt{len(sims)}")
+    dirs = []
+
+    def make(profile=None, name=None, public=False):
+        base = tmp_path
+        if public:
+            # pytest's own temporary tree is 0700: other users need a path
+            # they may traverse.
+            base = pathlib.Path(tempfile.mkdtemp(prefix="mdevsim-test-"))
+            os.chmod(base, 0o755)
+            dirs.append(base)
+        sim = start_sim(base, profile, name or f"mnt{len(sims)}")
         sims.append(sim)
         return sim
 
     yield make
     for sim in sims:
         sim.stop()
+    for d in dirs:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture

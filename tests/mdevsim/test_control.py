@@ -123,3 +123,31 @@ def test_bad_profile_fails(tmp_path):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and "nosuch" in r.stderr
     assert not is_mounted(str(tmp_path / "m"))
+
+
+def test_other_users_read_with_kernel_modes(mdevsim):
+    """As root, mdevsim mounts with allow_other,default_permissions: another
+    user reads attributes but cannot write create (mode 0200, root's)."""
+    import shutil
+    import subprocess
+    if os.geteuid() != 0:
+        import pytest
+        pytest.skip("only a root mdevsim allows other users")
+    demo = mdevsim("demo", public=True)
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is required"
+    as_nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    r = subprocess.run(as_nobody + ["cat", demo.path("bus/pci/devices/0000:41:00.0/vendor")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and r.stdout == "0x10de\n", r.stderr
+    create = os.path.join(demo.type_dir("mtty", "mtty-1"), "create")
+    r = subprocess.run(as_nobody + ["sh", "-c", f"echo {U} > '{create}'"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "Permission denied" in r.stderr
+    assert os.listdir(demo.path("bus/mdev/devices")) == []
+    r = subprocess.run(as_nobody + ["ls", demo.ctl], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0   # the control directory is 0755, its files 0600
+    r = subprocess.run(as_nobody + ["sh", "-c", f"echo create EIO > '{demo.ctl}/inject'"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
