@@ -121,6 +121,8 @@ pciIdsGet(const char *path)
             ND_DEBUG("no PCI names: %s", ndGetLastErrorMessage());
         else
             pciIdsParse(ids, text);
+        /* restoring "no error" does not clear: reset first */
+        ndResetLastError();
         ndRestoreLastError(&saved);
     }
     g_hash_table_insert(pci_ids_cache, g_strdup(path), ids);
