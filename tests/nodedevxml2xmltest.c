@@ -504,6 +504,7 @@ main(int argc, char **argv)
     DO_TEST("css-plain");
     DO_TEST("mdev-ap-attrs");
     DO_TEST("mdev-attr-escape");
+    DO_TEST("escape-whitespace");
     DO_TEST("mdev-ccw");
     DO_TEST_FULL("mdev-create", TEST_CREATE);
     DO_TEST_FULL("mdev-define-no-name", TEST_DEFINE);

@@ -487,13 +487,8 @@ ndXMLBufAsprintf(ndXMLBuf *buf, const char *fmt, ...)
     va_end(ap);
 }
 
-/**
- * ndXMLBufAddEscaped:
- * @buf: buffer
- * @text: appended with XML escaping
- */
-void
-ndXMLBufAddEscaped(ndXMLBuf *buf, const char *text)
+static void
+bufEscape(ndXMLBuf *buf, const char *text, gboolean attr)
 {
     const unsigned char *cur;
 
@@ -515,10 +510,18 @@ ndXMLBufAddEscaped(ndXMLBuf *buf, const char *text)
         case '\'':
             g_string_append(buf->str, "&apos;");
             break;
-        case '\t':
-        case '\n':
         case '\r':
-            g_string_append_c(buf->str, *cur);
+            /* a raw CR would come back as LF: parsers normalize line ends */
+            g_string_append(buf->str, "&#13;");
+            break;
+        case '\n':
+        case '\t':
+            /* raw in text; in an attribute a parser would turn them into
+             * spaces, so only a character reference keeps them */
+            if (attr)
+                g_string_append_printf(buf->str, "&#%d;", *cur);
+            else
+                g_string_append_c(buf->str, *cur);
             break;
         default:
             /* XML 1.0 cannot carry other control characters at all */
@@ -527,6 +530,28 @@ ndXMLBufAddEscaped(ndXMLBuf *buf, const char *text)
             break;
         }
     }
+}
+
+/**
+ * ndXMLBufAddEscaped:
+ * @buf: buffer
+ * @text: appended with XML escaping for element content
+ */
+void
+ndXMLBufAddEscaped(ndXMLBuf *buf, const char *text)
+{
+    bufEscape(buf, text, FALSE);
+}
+
+/**
+ * ndXMLBufAddEscapedAttr:
+ * @buf: buffer
+ * @text: appended with XML escaping for a quoted attribute value
+ */
+void
+ndXMLBufAddEscapedAttr(ndXMLBuf *buf, const char *text)
+{
+    bufEscape(buf, text, TRUE);
 }
 
 /**

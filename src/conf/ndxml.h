@@ -101,9 +101,13 @@ void ndXMLBufAdjustIndent(ndXMLBuf *buf, int delta);
 void ndXMLBufAdd(ndXMLBuf *buf, const char *text);
 /* Appends printf output (indenting if at the start of a line). */
 void ndXMLBufAsprintf(ndXMLBuf *buf, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-/* Appends @text escaped for element content and attribute values:
- * < > & ' " become entities; control characters other than tab, newline
- * and carriage return are dropped, as libvirt's virBufferEscapeString. */
+/* Appends @text escaped for element content as libvirt's
+ * virBufferEscapeString does: < > & ' " become entities, control
+ * characters other than tab, newline and carriage return are dropped.
+ * Unlike libvirt, CR is written as &#13; so that it survives a reparse. */
 void ndXMLBufAddEscaped(ndXMLBuf *buf, const char *text);
+/* The same for a single-quoted attribute value; tab and newline are also
+ * written as character references (a parser would turn them into spaces). */
+void ndXMLBufAddEscapedAttr(ndXMLBuf *buf, const char *text);
 /* Appends "<@name>escaped @value</@name>\n"; nothing if @value is NULL. */
 void ndXMLBufElement(ndXMLBuf *buf, const char *name, const char *value);

@@ -29,7 +29,7 @@ mdevTypesFormat(ndXMLBuf *buf, const GPtrArray *types)
         const ndMdevType *type = g_ptr_array_index(types, i);
 
         ndXMLBufAdd(buf, "<type id='");
-        ndXMLBufAddEscaped(buf, type->id);
+        ndXMLBufAddEscapedAttr(buf, type->id);
         ndXMLBufAdd(buf, "'>\n");
         ndXMLBufAdjustIndent(buf, 2);
         ndXMLBufElement(buf, "name", type->name);
@@ -238,7 +238,7 @@ capMdevFormat(ndXMLBuf *buf, const ndNodeDevCapMdev *mdev, unsigned int flags)
 
     if (config->type) {
         ndXMLBufAdd(buf, "<type id='");
-        ndXMLBufAddEscaped(buf, config->type);
+        ndXMLBufAddEscapedAttr(buf, config->type);
         ndXMLBufAdd(buf, "'/>\n");
     }
     ndXMLBufElement(buf, "uuid", mdev->uuid);
@@ -252,9 +252,9 @@ capMdevFormat(ndXMLBuf *buf, const ndNodeDevCapMdev *mdev, unsigned int flags)
         const ndMdevAttr *attr = g_ptr_array_index(config->attrs, i);
 
         ndXMLBufAdd(buf, "<attr name='");
-        ndXMLBufAddEscaped(buf, attr->name);
+        ndXMLBufAddEscapedAttr(buf, attr->name);
         ndXMLBufAdd(buf, "' value='");
-        ndXMLBufAddEscaped(buf, attr->value);
+        ndXMLBufAddEscapedAttr(buf, attr->value);
         ndXMLBufAdd(buf, "'/>\n");
     }
 }
