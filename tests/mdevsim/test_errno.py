@@ -184,3 +184,34 @@ def test_ap_attributes(mdevsim):
     assert sim.read(d, "matrix") == "05.0047\n"
     assert write_errno(os.path.join(d, "matrix"), "1") == errno.EACCES
     assert read_errno(os.path.join(d, "assign_adapter")) == errno.EACCES
+
+
+def test_ap_sharing_and_guest_matrix(mdevsim):
+    sim = mdevsim("s390")
+    u1, u2 = uuid(1), uuid(2)
+    assert sim.create("matrix", "vfio_ap-passthrough", u1) == 0
+    assert sim.create("matrix", "vfio_ap-passthrough", u2) == 0
+    d1 = sim.path("bus/mdev/devices", u1)
+    d2 = sim.path("bus/mdev/devices", u2)
+    assert write_errno(os.path.join(d1, "assign_adapter"), "5") == 0
+    assert write_errno(os.path.join(d1, "assign_domain"), "4") == 0
+    # The same APQN in a second device: EADDRINUSE, from either side.
+    assert write_errno(os.path.join(d2, "assign_domain"), "4") == 0
+    assert write_errno(os.path.join(d2, "assign_adapter"), "5") == errno.EADDRINUSE
+    assert write_errno(os.path.join(d2, "assign_adapter"), "6") == 0
+    assert write_errno(os.path.join(d1, "assign_adapter"), "6") == errno.EADDRINUSE
+    assert write_errno(os.path.join(d2, "assign_domain"), "5") == 0
+    # Domain 5 in both is fine while no adapter is common.
+    assert write_errno(os.path.join(d1, "assign_domain"), "5") == 0
+    assert write_errno(os.path.join(d1, "unassign_domain"), "5") == 0
+    assert sim.read(d1, "matrix") == "05.0004\n"
+    assert sim.read(d2, "matrix") == "06.0004\n06.0005\n"
+    # guest_matrix: queue 07.0004 is bound to cex4queue, so adapter 7 is
+    # filtered out; domain 0x99 does not exist on the host.
+    assert write_errno(os.path.join(d1, "assign_adapter"), "7") == 0
+    assert write_errno(os.path.join(d1, "assign_domain"), "0x99") == 0
+    assert sim.read(d1, "matrix") == "05.0004\n05.0099\n07.0004\n07.0099\n"
+    assert sim.read(d1, "guest_matrix") == "05.0004\n"
+    # Removing a device frees its APQNs.
+    assert sim.remove(u2) == 0
+    assert write_errno(os.path.join(d1, "assign_adapter"), "6") == 0

@@ -272,9 +272,14 @@ setFree(gpointer p)
 {
     SimSet *set = p;
 
+    if (!set)
+        return;
     g_free(set->bits);
     g_free(set);
 }
+
+typedef SimSet SimSetPtr;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimSetPtr, setFree);
 
 static void
 attrSpecFree(gpointer p)
@@ -285,6 +290,8 @@ attrSpecFree(gpointer p)
     g_free(a->value);
     g_free(a->set);
     g_free(a->set2);
+    g_free(a->pair_set);
+    g_free(a->filter_driver);
     g_free(a);
 }
 
@@ -1164,11 +1171,121 @@ mdevSet(SimMdev *mdev, const char *name)
     return g_hash_table_lookup(mdev->sets, name);
 }
 
+static gboolean
+setHas(const SimSet *set, guint64 v)
+{
+    return set && v <= set->max && (set->bits[v / 8] & (1u << (v % 8)));
+}
+
+static gboolean
+setsIntersect(const SimSet *a, const SimSet *b)
+{
+    guint64 i;
+
+    if (!a || !b)
+        return FALSE;
+    for (i = 0; i <= MIN(a->max, b->max); i++) {
+        if (setHas(a, i) && setHas(b, i))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* vfio_ap: an APQN (adapter, domain) belongs to one device of the matrix
+ * at most; assigning @val to @spec->set of @mdev must not create a pair
+ * another device already has. */
+static gboolean
+attrShares(SimMdev *mdev, SimAttrSpec *spec, guint64 val)
+{
+    SimParent *parent = mdev->type->parent;
+    SimSet *mine = mdevSet(mdev, spec->pair_set);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, parent->mdevs);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        SimMdev *other = value;
+
+        if (other == mdev)
+            continue;
+        if (setHas(mdevSet(other, spec->set), val) &&
+            setsIntersect(mine, mdevSet(other, spec->pair_set)))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The AP queue "AA.DDDD" exists and is bound to @driver. */
+static gboolean
+apQueueBound(SimHost *host, guint64 adapter, guint64 domain, const char *driver)
+{
+    g_autofree char *path = g_strdup_printf("devices/ap/card%02x/%02x.%04x/driver",
+                                            (guint)adapter, (guint)adapter,
+                                            (guint)domain);
+    g_autofree char *suffix = g_strdup_printf("/%s", driver);
+    SimNode *link = simFsLookupPath(host->fs, path);
+
+    return link && link->kind == SIM_NODE_LINK && g_str_has_suffix(link->target, suffix);
+}
+
+/* The domain is configured on the host: some card has a queue for it. */
+static gboolean
+apDomainExists(SimHost *host, guint64 domain)
+{
+    SimNode *devs = simFsLookupPath(host->fs, "bus/ap/devices");
+    g_autofree char *suffix = g_strdup_printf(".%04x", (guint)domain);
+    GList *l;
+
+    for (l = devs ? devs->order.head : NULL; l; l = l->next) {
+        SimNode *n = l->data;
+
+        if (g_str_has_suffix(n->name, suffix))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* vfio_ap's guest matrix: domains the host has; adapters only when every
+ * assigned domain's queue on them is bound to the driver. */
+static void
+matrixFilter(SimHost *host, const SimAttrSpec *spec, SimSet *a, SimSet *d)
+{
+    guint64 i;
+    guint64 j;
+
+    for (j = 0; j <= d->max; j++) {
+        if (setHas(d, j) && !apDomainExists(host, j))
+            d->bits[j / 8] &= ~(1u << (j % 8));
+    }
+    for (i = 0; i <= a->max; i++) {
+        if (!setHas(a, i))
+            continue;
+        for (j = 0; j <= d->max; j++) {
+            if (setHas(d, j) && !apQueueBound(host, i, j, spec->filter_driver)) {
+                a->bits[i / 8] &= ~(1u << (i % 8));
+                break;
+            }
+        }
+    }
+}
+
+static SimSet *
+setCopy(const SimSet *set)
+{
+    SimSet *copy = g_new0(SimSet, 1);
+
+    copy->max = set->max;
+    copy->bits = g_memdup2(set->bits, set->max / 8 + 1);
+    return copy;
+}
+
 static int
 attrRead(SimNode *node, GString *out)
 {
     SimMdevAttr *a = node->data;
     SimAttrSpec *spec = a->spec;
+    g_autoptr(SimSetPtr) f1 = NULL;
+    g_autoptr(SimSetPtr) f2 = NULL;
     SimSet *s1;
     SimSet *s2;
     guint64 i;
@@ -1197,6 +1314,11 @@ attrRead(SimNode *node, GString *out)
         s2 = mdevSet(a->mdev, spec->set2);
         if (!s1 || !s2)
             return 0;
+        if (spec->filter_driver) {
+            s1 = f1 = setCopy(s1);
+            s2 = f2 = setCopy(s2);
+            matrixFilter(a->mdev->host, spec, f1, f2);
+        }
         /* vfio-ap prints every APQN; with only one side assigned, that
          * side alone ("05." or ".0004"). */
         for (i = 0; i <= s1->max; i++) {
@@ -1264,6 +1386,9 @@ attrWrite(SimNode *node, const char *buf, size_t len)
         }
         if (!(set = mdevSet(a->mdev, spec->set)) || val > set->max)
             return spec->range_errno ? spec->range_errno : EINVAL;
+        if (spec->kind == SIM_ATTR_ASSIGN && spec->pair_set &&
+            !setHas(set, val) && attrShares(a->mdev, spec, val))
+            return spec->share_errno ? spec->share_errno : EADDRINUSE;
         if (spec->kind == SIM_ATTR_ASSIGN)
             set->bits[val / 8] |= 1u << (val % 8);
         else

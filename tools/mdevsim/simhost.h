@@ -26,6 +26,9 @@ typedef struct {
     guint64 max;
     int range_errno;     /* errno for a number out of [min, max] */
     guint width;         /* LIST/MATRIX: hex digits */
+    char *pair_set;      /* ASSIGN: no two devices may share a (set, pair_set) pair */
+    int share_errno;     /* ... else this errno (vfio_ap: EADDRINUSE) */
+    char *filter_driver; /* MATRIX: only APQNs whose AP queue is bound to it */
 } SimAttrSpec;
 
 typedef struct {

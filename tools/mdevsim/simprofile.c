@@ -123,6 +123,8 @@ attrSpecFreeFunc(gpointer p)
     g_free(a->value);
     g_free(a->set);
     g_free(a->set2);
+    g_free(a->pair_set);
+    g_free(a->filter_driver);
     g_free(a);
 }
 
@@ -193,6 +195,12 @@ loadAttr(GKeyFile *kf, const char *key, const char *name, GError **error)
     }
     a->set = getStr(kf, group, "set");
     a->set2 = getStr(kf, group, "set2");
+    a->pair_set = getStr(kf, group, "pair_set");
+    a->filter_driver = getStr(kf, group, "filter_driver");
+    if (!getErrno(kf, group, "share_errno", EADDRINUSE, &a->share_errno, error))
+        goto error;
+    if (a->filter_driver && !checkName(group, a->filter_driver, FALSE, error))
+        goto error;
     if (!getUint(kf, group, "min", 0, &a->min, error) ||
         !getUint(kf, group, "max", 255, &a->max, error) ||
         !getErrno(kf, group, "range_errno", EINVAL, &a->range_errno, error) ||
@@ -218,11 +226,7 @@ loadAttr(GKeyFile *kf, const char *key, const char *name, GError **error)
     return a;
 
  error:
-    g_free(a->name);
-    g_free(a->value);
-    g_free(a->set);
-    g_free(a->set2);
-    g_free(a);
+    attrSpecFreeFunc(a);
     return NULL;
 }
 
