@@ -539,6 +539,8 @@ connEventRegister(ndRPCClient *c, const void *a, void *r)
     reg.dev = args->dev ? g_strdup(args->dev->name) : NULL;
     g_array_append_val(c->events, reg);
     ret->callback_id = reg.callback_id;
+    ND_INFO("client %" G_GUINT64_FORMAT " registered event callback %d for event %d of %s",
+            c->id, reg.callback_id, reg.event_id, reg.dev ? reg.dev : "every device");
     return 0;
 }
 
