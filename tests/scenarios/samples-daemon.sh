@@ -4,8 +4,8 @@
 # checks every answer against sysfs, read directly.
 
 # The daemon's precise errors (grep -E), kept in one place.
-ERR_NO_INSTANCES='no instances left|no available instances|no free instances'
-ERR_UUID_EXISTS='already (exists|in use|used)|exists already'
+ERR_NO_INSTANCES='no instances of mediated device type .* left'
+ERR_UUID_EXISTS='already used by node device'
 ERR_IN_USE='in use|busy'
 ERR_READ_ONLY='read only|read-only'
 ERR_NO_DEVICE='no node device with matching name'
@@ -82,7 +82,7 @@ vcreate() {
     if [ -n "$name" ]; then
         echo "$name"
     else
-        echo "ERR $out"
+        echo "ERR $out" | tr '\n' ' '
     fi
 }
 
@@ -164,35 +164,42 @@ daemon_group() {
     echo "# daemon group: virsh -c $ND_URI"
     cleanup_all
 
-    # --- enumeration
-    list=$(vlist --cap mdev_types)
-    check "daemon: three parents with mdev_types" "3" \
-        "$(printf '%s\n' "$list" | grep -c .)"
+    # --- enumeration: find each parent by its sysfs path, then check that
+    # it shows its types, and is listed with --cap mdev_types
+    all=$(vlist)
     P_mtty=""; P_mdpy=""; P_mbochs=""
-    for name in $list; do
-        ids=$(xml_types "$name" | cut -d' ' -f1 | tr '\n' ' ')
-        case "$ids" in
-            *mtty-1*) P_mtty=$name ;;
-            *mdpy-vga*) P_mdpy=$name ;;
-            *mbochs-small*) P_mbochs=$name ;;
-        esac
+    for name in $all; do
+        path=$(v nodedev-dumpxml "$name" 2>/dev/null | sed -n 's|.*<path>\(.*\)</path>.*|\1|p')
+        [ -n "$path" ] || continue
+        for p in $PARENTS; do
+            rel=$(readlink "$ND_SYSFS/class/mdev_bus/$p" | sed -e 's|^\(\.\./\)*||')
+            case "$path" in
+                */"$rel") eval "P_$p=\$name" ;;
+            esac
+        done
     done
     for p in $PARENTS; do
         eval "pname=\$P_$p"
         if [ -z "$pname" ]; then
-            not_ok "daemon: parent of $p types found" "listing: $list"
+            not_ok "daemon: parent $p found by its sysfs path" "listing: $all"
             continue
         fi
-        ok "daemon: parent of $p types is '$pname'"
+        ok "daemon: parent $p found by its sysfs path ('$pname')"
         check "daemon: $p types as the kernel reports them" \
             "$(sysfs_types "$p")" "$(xml_types "$pname")"
-        check_match "daemon: $p parent has the mdev_types capability" \
-            'mdev_types' "$(v nodedev-dumpxml "$pname" 2>&1)"
     done
+    check "daemon: the three parents listed with --cap mdev_types" \
+        "$(printf '%s\n' "$P_mbochs" "$P_mdpy" "$P_mtty" | sort)" \
+        "$(vlist --cap mdev_types)"
     if [ -z "$P_mtty" ] || [ -z "$P_mdpy" ] || [ -z "$P_mbochs" ]; then
         not_ok "daemon: cannot go on without the three parents"
         return
     fi
+    # The sysfs group's raw writes may still be on their way to the daemon.
+    no_mdev() {
+        [ -z "$(vlist --cap mdev)" ]
+    }
+    wait_for "$ND_WAIT" no_mdev
     check "daemon: no mdev listed before any create" "" "$(vlist --cap mdev)"
 
     ev_start

@@ -26,6 +26,8 @@
 #                   /dev/vfio and in-use cases are skipped otherwise
 #   ND_WAIT         seconds to wait for an asynchronous change (default 15)
 #   ND_TMP          scratch directory (default: mktemp -d)
+#   ND_TAP_BASE     number of cases already printed (TAP numbering goes on
+#                   from there, and the plan "1..N" counts them)
 set -u
 export LC_ALL=C
 
@@ -43,7 +45,7 @@ if [ -z "${ND_TMP:-}" ]; then
     ND_TMP=$(mktemp -d)
 fi
 
-n_case=0
+n_case=${ND_TAP_BASE:-0}
 n_pass=0
 n_fail=0
 
