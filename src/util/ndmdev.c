@@ -624,6 +624,9 @@ ndMdevCreate(ndSysfs *sysfs, const char *parent, const char *type_id,
         break;
     case ENOENT:
     case ENOTDIR:
+    case ENODEV:
+        /* ENODEV: kernfs' answer when the parent unregisters while the
+         * file is open */
         ndReportError(ND_ERR_NO_NODE_DEVICE,
                       _("mediated device type '%1$s' of parent '%2$s' disappeared"),
                       type_id, parent);
@@ -677,6 +680,7 @@ ndMdevRemove(ndSysfs *sysfs, const char *uuid)
         break;
     case ENOENT:
     case ENOTDIR:
+    case ENODEV:
         return reportNoMdev(lower);
     default:
         reportWriteError(sysfs, -rc, remove);
@@ -738,9 +742,30 @@ ndMdevAttrWrite(ndSysfs *sysfs, const char *uuid, const char *name,
                       _("attribute '%1$s' of mediated device '%2$s' is not a regular file"),
                       name, lower);
         break;
+    case EACCES:
+    case EPERM:
+        /* sysfs refuses to open a read-only attribute for writing, even
+         * for root */
+        ndReportError(ND_ERR_INVALID_ARG,
+                      _("attribute '%1$s' of mediated device '%2$s' is not writable"),
+                      name, lower);
+        break;
     case EINVAL:
+    case ERANGE:
         ndReportError(ND_ERR_INVALID_ARG,
                       _("mediated device '%1$s' refused value '%2$s' for attribute '%3$s'"),
+                      lower, value, name);
+        break;
+    case ENODEV:
+        /* vfio_ap: an adapter or domain number the machine does not have */
+        ndReportError(ND_ERR_INVALID_ARG,
+                      _("mediated device '%1$s' refused value '%2$s' for attribute '%3$s': no such device on the host"),
+                      lower, value, name);
+        break;
+    case EADDRINUSE:
+        /* vfio_ap: the APQN already belongs to another mediated device */
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("mediated device '%1$s' refused value '%2$s' for attribute '%3$s': already in use by another device"),
                       lower, value, name);
         break;
     default:

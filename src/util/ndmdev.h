@@ -18,10 +18,14 @@
  *   EEXIST on create (UUID in use)          ND_ERR_OPERATION_INVALID
  *   ENOSPC/EUSERS on create (none left)     ND_ERR_OPERATION_INVALID
  *   EINVAL (value refused by the kernel)    ND_ERR_INVALID_ARG
+ *   attribute write: ERANGE, ENODEV         ND_ERR_INVALID_ARG
+ *   attribute write: EACCES/EPERM (r/o)     ND_ERR_INVALID_ARG
+ *   attribute write: EADDRINUSE (vfio_ap)   ND_ERR_OPERATION_INVALID
  *   create/remove not regular files, links
  *   leading out of the root                 ND_ERR_INTERNAL_ERROR
  *   EBUSY on remove (device in use)         ND_ERR_OPERATION_INVALID
- *   ENOENT while writing (gone meanwhile)   ND_ERR_NO_NODE_DEVICE
+ *   ENOENT/ENODEV on create/remove (gone
+ *   meanwhile)                              ND_ERR_NO_NODE_DEVICE
  *   anything else                           ND_ERR_SYSTEM_ERROR naming the file
  */
 #pragma once

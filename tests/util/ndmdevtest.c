@@ -487,6 +487,8 @@ testCreateErrno(void)
           "with UUID '" NEW_UUID "'" },
         { ENOENT, ND_ERR_NO_NODE_DEVICE,
           "mediated device type 'mtty-1' of parent 'mtty' disappeared" },
+        { ENODEV, ND_ERR_NO_NODE_DEVICE,
+          "mediated device type 'mtty-1' of parent 'mtty' disappeared" },
         { EIO, ND_ERR_SYSTEM_ERROR, "/mtty-1/create': Input/output error" },
     };
     size_t i;
@@ -605,6 +607,10 @@ testRemove(void)
     g_assert_cmpint(ndMdevRemove(sysfs, MDEV_GPU), ==, -1);
     inject_write_errno = 0;
     assertError(ND_ERR_NO_NODE_DEVICE, "no mediated device with UUID");
+    inject_write_errno = ENODEV;
+    g_assert_cmpint(ndMdevRemove(sysfs, MDEV_GPU), ==, -1);
+    inject_write_errno = 0;
+    assertError(ND_ERR_NO_NODE_DEVICE, "no mediated device with UUID");
     inject_write_errno = EINVAL;
     g_assert_cmpint(ndMdevRemove(sysfs, MDEV_GPU), ==, -1);
     inject_write_errno = 0;
@@ -642,6 +648,21 @@ testAttrWrite(void)
     inject_write_errno = 0;
     assertError(ND_ERR_INVALID_ARG,
                 "mediated device '" MDEV_AP "' refused value '0xzz' for attribute 'assign_domain'");
+    inject_write_errno = ENODEV;
+    g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_domain", "0x100"), ==, -1);
+    inject_write_errno = 0;
+    assertError(ND_ERR_INVALID_ARG,
+                "refused value '0x100' for attribute 'assign_domain': no such device on the host");
+    inject_write_errno = EADDRINUSE;
+    g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_domain", "4"), ==, -1);
+    inject_write_errno = 0;
+    assertError(ND_ERR_OPERATION_INVALID,
+                "refused value '4' for attribute 'assign_domain': already in use by another device");
+    inject_write_errno = EACCES;
+    g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "matrix", "4"), ==, -1);
+    inject_write_errno = 0;
+    assertError(ND_ERR_INVALID_ARG,
+                "attribute 'matrix' of mediated device '" MDEV_AP "' is not writable");
     inject_write_errno = EBUSY;
     g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_domain", "4"), ==, -1);
     inject_write_errno = 0;
