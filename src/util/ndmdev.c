@@ -84,6 +84,31 @@ checkAttrName(const char *name)
     return -1;
 }
 
+/* Files the mdev core and the driver core put in every device: writing
+ * them is not setting a vendor attribute ("remove" would delete the
+ * device, "uevent" fakes a kernel event). */
+static const char *const core_attrs[] = {
+    "remove", "uevent", "mdev_type", "iommu_group", "driver", "subsystem",
+    "driver_override", "power", "vfio-dev",
+};
+
+static int
+checkVendorAttr(const char *name, const char *uuid)
+{
+    g_autofree char *first = g_strndup(name, strcspn(name, "/"));
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(core_attrs); i++) {
+        if (strcmp(first, core_attrs[i]) == 0) {
+            ndReportError(ND_ERR_INVALID_ARG,
+                          _("'%1$s' is not a vendor attribute of mediated device '%2$s'"),
+                          name, uuid);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /**
  * ndMdevUUIDIsValid:
  * @uuid: a string or NULL
@@ -717,6 +742,8 @@ ndMdevAttrWrite(ndSysfs *sysfs, const char *uuid, const char *name,
         return -1;
     }
     lower = g_ascii_strdown(uuid, -1);
+    if (checkVendorAttr(name, lower) < 0)
+        return -1;
     dir = g_build_filename(MDEV_BUS_DEVICES, lower, NULL);
     if (!ndSysfsIsDir(sysfs, dir))
         return reportNoMdev(lower);

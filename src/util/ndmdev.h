@@ -15,6 +15,7 @@
  *   attribute missing, or not a regular file
  *   reached without symlinks                 ND_ERR_INVALID_ARG
  *   attribute value longer than 4095 bytes  ND_ERR_INVALID_ARG
+ *   attribute is one of the core's files    ND_ERR_INVALID_ARG
  *   EEXIST on create (UUID in use)          ND_ERR_OPERATION_INVALID
  *   ENOSPC/EUSERS on create (none left)     ND_ERR_OPERATION_INVALID
  *   EINVAL (value refused by the kernel)    ND_ERR_INVALID_ARG
@@ -149,7 +150,9 @@ int ndMdevRemove(ndSysfs *sysfs, const char *uuid);
  * safe component ("assign_adapter") or two joined by one '/' for a vendor
  * folder ("nvidia/vgpu_params"); each component must pass
  * ndSysfsNameIsSafe() and the target must be an existing regular file of
- * the device, reached without symlinks.  Returns 0, or -1 with an error
+ * the device, reached without symlinks.  The core's own files (remove,
+ * uevent, mdev_type, iommu_group, driver, subsystem, driver_override,
+ * power/, vfio-dev/) are refused: they are not vendor attributes.  Returns 0, or -1 with an error
  * (see the table at the top; EINVAL says the driver refused @value). */
 int ndMdevAttrWrite(ndSysfs *sysfs, const char *uuid, const char *name,
                     const char *value);

@@ -675,7 +675,11 @@ testAttrWrite(void)
                 "attribute 'link_attr' of mediated device '" MDEV_BAD_GOOD
                 "' is not a regular file");
     g_assert_cmpint(ndMdevAttrWrite(bsysfs, MDEV_BAD_GOOD, "mdev_type", "1"), ==, -1);
-    assertError(ND_ERR_INVALID_ARG, "is not a regular file");
+    assertError(ND_ERR_INVALID_ARG,
+                "'mdev_type' is not a vendor attribute of mediated device '"
+                MDEV_BAD_GOOD "'");
+    g_assert_cmpint(ndMdevAttrWrite(bsysfs, MDEV_BAD_GOOD, "remove", "1"), ==, -1);
+    assertError(ND_ERR_INVALID_ARG, "'remove' is not a vendor attribute");
     g_assert_cmpint(ndMdevAttrWrite(bsysfs, MDEV_BAD_GOOD, "vendor", "1"), ==, -1);
     assertError(ND_ERR_INVALID_ARG, "is not a regular file");
     g_assert_cmpint(ndMdevAttrWrite(bsysfs, MDEV_BAD_GOOD, "vendor_link/param", "1"),
@@ -683,7 +687,7 @@ testAttrWrite(void)
     assertError(ND_ERR_INVALID_ARG, "is not a regular file");
     g_assert_cmpint(ndMdevAttrWrite(bsysfs, MDEV_BAD_GOOD, "mdev_type/create", "1"),
                     ==, -1);
-    assertError(ND_ERR_INVALID_ARG, "is not a regular file");
+    assertError(ND_ERR_INVALID_ARG, "is not a vendor attribute");
     after = digestTree(bad);
     g_assert_cmpstr(before, ==, after);
 
