@@ -252,12 +252,15 @@ run(void)
     g_main_loop_run(loop);
 
     ndSystemdNotify("STOPPING=1");
-    g_source_remove(sigterm);
-    g_source_remove(sigint);
     g_clear_pointer(&srv, ndRPCServerFree);
     g_clear_pointer(&drv, ndDriverFree);
     for (i = 0; i < created->len; i++)
         unlink(g_ptr_array_index(created, i));
+    g_clear_pointer(&sim, ndSimulationStop);
+    /* only now: removing the sources restores the default action, and a
+     * second SIGTERM must not cut the cleanup above short */
+    g_source_remove(sigterm);
+    g_source_remove(sigint);
     return 0;
 }
 

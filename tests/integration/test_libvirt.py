@@ -1,0 +1,414 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""python3-libvirt 9.0 against virtmdevd on mdevsim: the node-device API,
+events with virEventRegisterDefaultImpl, every driver failure with its
+code, domain and message, and read-only access."""
+import os
+import threading
+import time
+
+import libvirt
+import pytest
+
+from ndtest import EXAMPLES, Daemon, validate_xml
+
+UUID = "c6e4a9a2-5a1c-4b0e-9b8f-2d4c0e1f7a31"
+MDEV = "mdev_c6e4a9a2_5a1c_4b0e_9b8f_2d4c0e1f7a31_0000_41_00_0"
+UUID2 = "0b2c6c1e-3d4a-4f5b-8c7d-9e0f1a2b3c4d"
+NODEDEV = libvirt.VIR_FROM_NODEDEV
+
+# libvirt prints every error to stderr unless a handler is set
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
+
+def read(name):
+    with open(os.path.join(EXAMPLES, name), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def mdev_xml(parent, type_id, uuid=None, attrs=""):
+    u = f"<uuid>{uuid}</uuid>" if uuid else ""
+    return (f"<device><name>x</name><parent>{parent}</parent>"
+            f"<capability type='mdev'><type id='{type_id}'/>{u}{attrs}"
+            "</capability></device>")
+
+
+def error_of(fn):
+    with pytest.raises(libvirt.libvirtError) as info:
+        fn()
+    e = info.value
+    return e.get_error_code(), e.get_error_domain(), e.get_error_message()
+
+
+@pytest.fixture
+def conn(daemon):
+    c = libvirt.open(daemon.uri)
+    yield c
+    c.close()
+
+
+class EventLoop:
+    """libvirt's default event loop on a thread, as applications run it."""
+    started = False
+
+    @classmethod
+    def start(cls):
+        if cls.started:
+            return
+        libvirt.virEventRegisterDefaultImpl()
+
+        def run():
+            while True:
+                libvirt.virEventRunDefaultImpl()
+        threading.Thread(target=run, daemon=True).start()
+        cls.started = True
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+        self.cond = threading.Condition()
+
+    def lifecycle(self, conn, dev, event, detail, opaque):
+        with self.cond:
+            self.events.append((opaque, dev.name(), event, detail))
+            self.cond.notify_all()
+
+    def update(self, conn, dev, opaque):
+        with self.cond:
+            self.events.append((opaque, dev.name(), "update"))
+            self.cond.notify_all()
+
+    def wait(self, count, timeout=30):
+        with self.cond:
+            self.cond.wait_for(lambda: len(self.events) >= count, timeout)
+            return list(self.events)
+
+
+# ---- the API ---------------------------------------------------------------
+
+def test_list_and_lookup(conn, daemon):
+    names = [d.name() for d in conn.listAllDevices(0)]
+    assert sorted(names) == ["computer", "mtty_mtty", "pci_0000_00_02_0",
+                             "pci_0000_41_00_0", "pci_0000_42_00_0"]
+    parents = ["pci_0000_00_02_0", "pci_0000_41_00_0", "pci_0000_42_00_0"]
+    # the older calls virsh falls back to, in the same order
+    assert conn.numOfDevices(None, 0) == 5
+    assert conn.listDevices(None, 0) == names
+    assert conn.numOfDevices("mdev_types", 0) == 3
+    assert sorted(conn.listDevices("mdev_types", 0)) == parents
+    assert conn.listDevices("mdev", 0) == []
+    assert sorted(d.name() for d in conn.listAllDevices(
+        libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES)) == parents
+    dev = conn.nodeDeviceLookupByName("pci_0000_41_00_0")
+    assert dev.parent() == "computer"
+    assert dev.listCaps() == ["pci", "mdev_types"]
+    assert dev.numOfCaps() == 2
+    assert conn.nodeDeviceLookupByName("computer").parent() is None
+    validate_xml(dev.XMLDesc(0))
+    assert conn.getURI() == daemon.uri
+    assert conn.isSecure() == 1
+
+
+def test_create_destroy_lifecycle(conn, daemon):
+    dev = conn.nodeDeviceCreateXML(read("mdev-nvidia-uuid.xml"), 0)
+    assert dev.name() == MDEV
+    assert dev.parent() == "pci_0000_41_00_0"
+    assert dev.listCaps() == ["mdev"]
+    assert dev.isActive() == 1
+    assert dev.isPersistent() == 0
+    assert dev.autostart() == 0
+    xml = dev.XMLDesc(0)
+    validate_xml(xml)
+    assert f"<uuid>{UUID}</uuid>" in xml
+    assert [d.name() for d in conn.listAllDevices(
+        libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV)] == [MDEV]
+    dev.destroy()
+    assert conn.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV) == []
+
+
+def test_create_validate_flag(conn):
+    dev = conn.nodeDeviceCreateXML(read("mdev-nvidia-uuid.xml"),
+                                   libvirt.VIR_NODE_DEVICE_CREATE_XML_VALIDATE)
+    assert dev.name() == MDEV
+
+
+def test_define_start_autostart_undefine(conn):
+    dev = conn.nodeDeviceDefineXML(read("mdev-mtty.xml"), 0)
+    name = "mdev_8a3e5f10_7c2b_4d6e_a1f9_3b5c7d9e0f21_mtty"
+    assert dev.name() == name
+    assert (dev.isActive(), dev.isPersistent(), dev.autostart()) == (0, 1, 0)
+    validate_xml(dev.XMLDesc(0))
+    # VIR_NODE_DEVICE_XML_INACTIVE (10.1+; the 9.0 binding lacks the name)
+    validate_xml(dev.XMLDesc(1))
+    assert [d.name() for d in conn.listAllDevices(
+        libvirt.VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE)] == [name]
+    dev.create()
+    assert dev.isActive() == 1
+    dev.setAutostart(1)
+    assert dev.autostart() == 1
+    dev.setAutostart(0)
+    assert dev.autostart() == 0
+    dev.destroy()
+    assert dev.isActive() == 0
+    dev.undefine()
+    assert error_of(lambda: conn.nodeDeviceLookupByName(name)) == (
+        libvirt.VIR_ERR_NO_NODE_DEVICE, NODEDEV,
+        f"Node device not found: no node device with matching name '{name}'")
+
+
+def test_attrs_applied_in_order(make_daemon):
+    d = make_daemon(profile="s390")
+    c = libvirt.open(d.uri)
+    dev = c.nodeDeviceCreateXML(read("mdev-vfio-ap.xml"), 0)
+    assert dev.name() == "mdev_783e6dbb_ea0e_411f_94e2_717eaad438bf_matrix"
+    xml = dev.XMLDesc(0)
+    validate_xml(xml)
+    c.close()
+
+
+# ---- every failure of the driver, as the client sees it ---------------------
+
+def test_errors(conn, daemon):
+    cases = [
+        (lambda: conn.nodeDeviceLookupByName("nope"),
+         libvirt.VIR_ERR_NO_NODE_DEVICE,
+         "Node device not found: no node device with matching name 'nope'"),
+        (lambda: conn.nodeDeviceCreateXML(mdev_xml("pci_0000_99_00_0", "nvidia-256"), 0),
+         libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+         "unsupported configuration: invalid parent device 'pci_0000_99_00_0'"),
+        (lambda: conn.nodeDeviceCreateXML(mdev_xml("computer", "nvidia-256"), 0),
+         libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+         "unsupported configuration: parent device 'computer' does not support "
+         "mediated devices"),
+        (lambda: conn.nodeDeviceCreateXML(mdev_xml("pci_0000_41_00_0", "nvidia-999"), 0),
+         libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+         "unsupported configuration: mediated device type 'nvidia-999' is not "
+         "supported by parent device 'pci_0000_41_00_0'"),
+        (lambda: conn.nodeDeviceCreateXML(mdev_xml("pci_0000_42_00_0", "nvidia-256", None,
+                                                   "<attr name='../x' value='1'/>"), 0),
+         libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+         "unsupported configuration: invalid mdev attribute name '../x' for 'new device'"),
+        (lambda: conn.nodeDeviceCreateXML(mdev_xml("pci_0000_42_00_0", "nvidia-256", "zzz"), 0),
+         libvirt.VIR_ERR_INTERNAL_ERROR,
+         "internal error: invalid uuid 'zzz' for mediated device 'new device'"),
+        (lambda: conn.nodeDeviceLookupByName("pci_0000_41_00_0").destroy(),
+         libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+         "unsupported configuration: Unsupported device type"),
+        (lambda: conn.nodeDeviceLookupByName("pci_0000_41_00_0").undefine(),
+         libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+         "unsupported configuration: Unsupported device type"),
+        (lambda: conn.nodeDeviceLookupByName("pci_0000_41_00_0").setAutostart(0),
+         libvirt.VIR_ERR_OPERATION_UNSUPPORTED,
+         "Operation not supported: Unsupported device type"),
+    ]
+    for fn, code, message in cases:
+        assert error_of(fn) == (code, NODEDEV, message)
+    code, domain, message = error_of(lambda: conn.nodeDeviceCreateXML("<device>", 0))
+    assert domain == NODEDEV
+    assert message.startswith("malformed node device XML")
+    code, domain, message = error_of(
+        lambda: conn.nodeDeviceCreateXML(read("mdev-nvidia.xml"), 8))
+    assert (code, domain) == (libvirt.VIR_ERR_INVALID_ARG, NODEDEV)
+    assert message.startswith("invalid argument: unsupported flags (0x8) in function ")
+    assert conn.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV) == []
+
+
+def test_errors_with_devices(conn, daemon):
+    dev = conn.nodeDeviceCreateXML(mdev_xml("pci_0000_41_00_0", "nvidia-260", UUID), 0)
+    assert error_of(lambda: conn.nodeDeviceCreateXML(
+        mdev_xml("pci_0000_41_00_0", "nvidia-256"), 0)) == (
+        libvirt.VIR_ERR_OPERATION_INVALID, NODEDEV,
+        "Requested operation is not valid: no instances of mediated device type "
+        "'nvidia-256' left on parent device 'pci_0000_41_00_0'")
+    assert error_of(lambda: conn.nodeDeviceCreateXML(
+        mdev_xml("pci_0000_42_00_0", "nvidia-256", UUID), 0)) == (
+        libvirt.VIR_ERR_OPERATION_INVALID, NODEDEV,
+        f"Requested operation is not valid: UUID '{UUID}' is already used by "
+        f"node device '{MDEV}'")
+    assert error_of(dev.undefine) == (
+        libvirt.VIR_ERR_OPERATION_INVALID, NODEDEV,
+        f"Requested operation is not valid: Node device '{MDEV}' is not defined")
+    assert error_of(dev.create) == (
+        libvirt.VIR_ERR_OPERATION_INVALID, NODEDEV,
+        "Requested operation is not valid: Device is already active")
+    assert error_of(lambda: dev.setAutostart(1)) == (
+        libvirt.VIR_ERR_OPERATION_INVALID, NODEDEV,
+        "Requested operation is not valid: cannot set autostart for transient device")
+
+    # in use: the kernel would block, the daemon refuses
+    with open(daemon.control("busy"), "w") as fh:
+        fh.write(f"+{UUID}\n")
+    code, domain, message = error_of(dev.destroy)
+    assert (domain, message) == (
+        NODEDEV, f"internal error: Unable to destroy '{MDEV}': device in use")
+    with open(daemon.control("busy"), "w") as fh:
+        fh.write(f"-{UUID}\n")
+
+    # a sysfs write failing: the kernel's errno reaches the client
+    with open(daemon.control("inject"), "w") as fh:
+        fh.write("remove EIO\n")
+    code, domain, message = error_of(dev.destroy)
+    assert (code, domain) == (libvirt.VIR_ERR_SYSTEM_ERROR, NODEDEV)
+    assert message.endswith("/remove': Input/output error")
+    dev.destroy()
+    assert error_of(dev.destroy) == (
+        libvirt.VIR_ERR_NO_NODE_DEVICE, NODEDEV,
+        f"Node device not found: no node device with matching name '{MDEV}'")
+
+    # a defined, inactive device
+    dev = conn.nodeDeviceDefineXML(mdev_xml("pci_0000_41_00_0", "nvidia-257", UUID), 0)
+    assert error_of(dev.destroy) == (
+        libvirt.VIR_ERR_OPERATION_INVALID, NODEDEV,
+        f"Requested operation is not valid: Device '{MDEV}' is not active")
+    with open(daemon.control("inject"), "w") as fh:
+        fh.write("create EIO\n")
+    code, domain, message = error_of(dev.create)
+    assert (code, domain) == (libvirt.VIR_ERR_SYSTEM_ERROR, NODEDEV)
+    assert message.endswith("/nvidia-257/create': Input/output error")
+    dev.create()
+    assert dev.isActive() == 1
+
+
+def test_attribute_failure_rolls_back(make_daemon):
+    d = make_daemon(profile="s390")
+    c = libvirt.open(d.uri)
+    xml = read("mdev-vfio-ap.xml").replace(
+        "<attr name='assign_domain' value='4'/>",
+        "<attr name='assign_domain' value='4'/><attr name='nope' value='1'/>")
+    code, domain, message = error_of(lambda: c.nodeDeviceCreateXML(xml, 0))
+    assert (code, domain) == (libvirt.VIR_ERR_INVALID_ARG, NODEDEV)
+    assert "the device was removed again" in message
+    assert "'nope'" in message
+    assert not os.path.exists(os.path.join(
+        d.sysfs, "devices/vfio_ap/matrix/783e6dbb-ea0e-411f-94e2-717eaad438bf"))
+    assert c.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV) == []
+    c.close()
+
+
+# ---- read-only ----------------------------------------------------------------
+
+MUTATIONS = [
+    ("virNodeDeviceCreateXML", lambda c: c.nodeDeviceCreateXML(read("mdev-nvidia.xml"), 0)),
+    ("virNodeDeviceDefineXML", lambda c: c.nodeDeviceDefineXML(read("mdev-mtty.xml"), 0)),
+    ("virNodeDeviceDestroy", lambda c: c.nodeDeviceLookupByName(MDEV).destroy()),
+    ("virNodeDeviceUndefine", lambda c: c.nodeDeviceLookupByName(MDEV).undefine()),
+    ("virNodeDeviceCreate", lambda c: c.nodeDeviceLookupByName(MDEV).create()),
+    ("virNodeDeviceSetAutostart", lambda c: c.nodeDeviceLookupByName(MDEV).setAutostart(1)),
+]
+
+
+@pytest.mark.parametrize("api,fn", MUTATIONS)
+def test_read_only_socket(daemon, api, fn):
+    rw = libvirt.open(daemon.uri)
+    rw.nodeDeviceDefineXML(read("mdev-nvidia-uuid.xml"), 0)
+    # the client believes it may write: the daemon refuses
+    ro = libvirt.open(daemon.uri_ro)
+    assert error_of(lambda: fn(ro)) == (
+        libvirt.VIR_ERR_OPERATION_DENIED, NODEDEV,
+        f"operation forbidden: read only access prevents {api}")
+    # reads are fine
+    assert ro.nodeDeviceLookupByName(MDEV).isPersistent() == 1
+    # and nothing changed
+    assert rw.nodeDeviceLookupByName(MDEV).isActive() == 0
+    ro.close()
+    rw.close()
+
+
+@pytest.mark.parametrize("api,fn", MUTATIONS)
+def test_read_only_flag(daemon, api, fn):
+    rw = libvirt.open(daemon.uri)
+    rw.nodeDeviceDefineXML(read("mdev-nvidia-uuid.xml"), 0)
+    ro = libvirt.openReadOnly(daemon.uri)
+    code, domain, message = error_of(lambda: fn(ro))
+    assert code == libvirt.VIR_ERR_OPERATION_DENIED
+    assert message == f"operation forbidden: read only access prevents {api}"
+    assert rw.nodeDeviceLookupByName(MDEV).isActive() == 0
+    ro.close()
+    rw.close()
+
+
+# ---- events ------------------------------------------------------------------
+
+def test_lifecycle_events(daemon):
+    EventLoop.start()
+    c = libvirt.open(daemon.uri)
+    rec = Recorder()
+    cb_all = c.nodeDeviceEventRegisterAny(
+        None, libvirt.VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE, rec.lifecycle, "all")
+    dev = c.nodeDeviceDefineXML(read("mdev-nvidia-uuid.xml"), 0)
+    cb_one = c.nodeDeviceEventRegisterAny(
+        dev, libvirt.VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE, rec.lifecycle, "one")
+    other = c.nodeDeviceCreateXML(mdev_xml("pci_0000_42_00_0", "nvidia-256", UUID2), 0)
+    dev.create()
+    dev.destroy()
+    dev.undefine()
+    other.destroy()
+    other_name = "mdev_0b2c6c1e_3d4a_4f5b_8c7d_9e0f1a2b3c4d_0000_42_00_0"
+    E = libvirt
+    want = [
+        ("all", MDEV, E.VIR_NODE_DEVICE_EVENT_DEFINED, 0),
+        ("all", other_name, E.VIR_NODE_DEVICE_EVENT_CREATED, 0),
+        ("all", MDEV, E.VIR_NODE_DEVICE_EVENT_CREATED, 0),
+        ("one", MDEV, E.VIR_NODE_DEVICE_EVENT_CREATED, 0),
+        ("all", MDEV, E.VIR_NODE_DEVICE_EVENT_DELETED, 0),
+        ("one", MDEV, E.VIR_NODE_DEVICE_EVENT_DELETED, 0),
+        ("all", MDEV, E.VIR_NODE_DEVICE_EVENT_UNDEFINED, 0),
+        ("one", MDEV, E.VIR_NODE_DEVICE_EVENT_UNDEFINED, 0),
+        ("all", other_name, E.VIR_NODE_DEVICE_EVENT_DELETED, 0),
+    ]
+    got = rec.wait(len(want))
+    # per device and callback, the order is the order of the changes
+    assert sorted(got) == sorted(want)
+    for key in {(w[0], w[1]) for w in want}:
+        assert [g for g in got if (g[0], g[1]) == key] == \
+            [w for w in want if (w[0], w[1]) == key]
+    c.nodeDeviceEventDeregisterAny(cb_one)
+    c.nodeDeviceEventDeregisterAny(cb_all)
+    c.close()
+
+
+def test_events_for_changes_behind_our_back(daemon):
+    EventLoop.start()
+    c = libvirt.open(daemon.uri)
+    rec = Recorder()
+    c.nodeDeviceEventRegisterAny(None, libvirt.VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE,
+                                 rec.lifecycle, None)
+    create = os.path.join(daemon.sysfs, "class/mdev_bus/0000:41:00.0",
+                          "mdev_supported_types/nvidia-256/create")
+    with open(create, "w") as fh:
+        fh.write(UUID)
+    got = rec.wait(1)
+    assert got == [(None, MDEV, libvirt.VIR_NODE_DEVICE_EVENT_CREATED, 0)]
+    assert c.nodeDeviceLookupByName(MDEV).isActive() == 1
+    with open(os.path.join(daemon.sysfs, "bus/mdev/devices", UUID, "remove"),
+              "w") as fh:
+        fh.write("1")
+    got = rec.wait(2)
+    assert got[1] == (None, MDEV, libvirt.VIR_NODE_DEVICE_EVENT_DELETED, 0)
+    c.close()
+
+
+def test_update_events(daemon):
+    EventLoop.start()
+    c = libvirt.open(daemon.uri)
+    rec = Recorder()
+    parent = c.nodeDeviceLookupByName("pci_0000_41_00_0")
+    c.nodeDeviceEventRegisterAny(parent, libvirt.VIR_NODE_DEVICE_EVENT_ID_UPDATE,
+                                 rec.update, "parent")
+    c.nodeDeviceCreateXML(read("mdev-nvidia-uuid.xml"), 0)
+    got = rec.wait(1)
+    assert got and got[0] == ("parent", "pci_0000_41_00_0", "update")
+    c.close()
+
+
+def test_close_callback():
+    EventLoop.start()
+    daemon = Daemon()
+    c = libvirt.open(daemon.uri)
+    closed = threading.Event()
+    c.registerCloseCallback(lambda conn, reason, opaque: closed.set(), None)
+    assert [d.name() for d in c.listAllDevices(0)][0] == "computer"
+    # the daemon going away is reported to the application
+    daemon.proc.terminate()
+    assert closed.wait(30)
+    assert daemon.stop() == 0
