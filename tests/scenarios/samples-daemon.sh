@@ -320,6 +320,8 @@ daemon_group() {
             "$([ -f "$def" ] && echo yes || echo no)"
         check_match "daemon: definition holds the type" '"mdev_type": *"mbochs-medium"' \
             "$(cat "$def" 2>&1)"
+        check_match "daemon: definition starts manually" '"start": *"manual"' \
+            "$(cat "$def" 2>&1)"
     else
         skip "daemon: definition written to disk" "ND_CONFIG_DIR not set"
     fi
