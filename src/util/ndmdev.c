@@ -644,8 +644,8 @@ ndMdevCreate(ndSysfs *sysfs, const char *parent, const char *type_id,
         break;
     case EINVAL:
         ndReportError(ND_ERR_INVALID_ARG,
-                      _("parent '%1$s' refused to create a mediated device of type '%2$s' with UUID '%3$s'"),
-                      parent, type_id, lower);
+                      _("parent '%1$s' refused mediated device '%2$s' of type '%3$s'"),
+                      parent, lower, type_id);
         break;
     case ENOENT:
     case ENOTDIR:
@@ -786,13 +786,13 @@ ndMdevAttrWrite(ndSysfs *sysfs, const char *uuid, const char *name,
     case ENODEV:
         /* vfio_ap: an adapter or domain number the machine does not have */
         ndReportError(ND_ERR_INVALID_ARG,
-                      _("mediated device '%1$s' refused value '%2$s' for attribute '%3$s': no such device on the host"),
+                      _("mediated device '%1$s' refused value '%2$s' for '%3$s': no such device"),
                       lower, value, name);
         break;
     case EADDRINUSE:
         /* vfio_ap: the APQN already belongs to another mediated device */
         ndReportError(ND_ERR_OPERATION_INVALID,
-                      _("mediated device '%1$s' refused value '%2$s' for attribute '%3$s': already in use by another device"),
+                      _("mediated device '%1$s' refused value '%2$s' for '%3$s': already in use"),
                       lower, value, name);
         break;
     default:

@@ -164,12 +164,14 @@ testReadNumbers(void)
     g_assert_cmpuint(u, ==, 77);
 
     g_assert_cmpint(ndSysfsReadUInt(bad,
-                                    "class/mdev_bus/bad0/mdev_supported_types/bad-garbage/available_instances",
+                                    "class/mdev_bus/bad0/mdev_supported_types/"
+                                    "bad-garbage/available_instances",
                                     10, &u), ==, -1);
     g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_INTERNAL_ERROR);
     g_assert_nonnull(strstr(ndGetLastErrorMessage(), "cannot parse 'lots'"));
     g_assert_cmpint(ndSysfsReadUInt(bad,
-                                    "class/mdev_bus/bad0/mdev_supported_types/bad-negative/available_instances",
+                                    "class/mdev_bus/bad0/mdev_supported_types/"
+                                    "bad-negative/available_instances",
                                     10, &u), ==, -1);
     g_assert_cmpuint(u, ==, 77);
     ndResetLastError();
@@ -206,10 +208,12 @@ testLinks(void)
     g_clear_pointer(&real, g_free);
     /* resolution through several links */
     g_assert_cmpint(ndSysfsResolve(sysfs,
-                                   "bus/mdev/devices/c8a5b7e0-4d7f-4f0e-9b1a-2c3d4e5f6a7b/mdev_type",
+                                   "bus/mdev/devices/"
+                                   "c8a5b7e0-4d7f-4f0e-9b1a-2c3d4e5f6a7b/mdev_type",
                                    &real), ==, 0);
     g_assert_cmpstr(real, ==,
-                    "devices/pci0000:40/0000:40:01.1/0000:41:00.0/mdev_supported_types/nvidia-222");
+                    "devices/pci0000:40/0000:40:01.1/0000:41:00.0/"
+                    "mdev_supported_types/nvidia-222");
     g_assert_true(ndSysfsExists(sysfs, "class/mdev_bus/mtty"));
     g_assert_true(ndSysfsIsDir(sysfs, "class/mdev_bus/mtty"));
     g_assert_false(ndSysfsIsDir(sysfs, "devices/virtual/mtty/mtty/subsystem/nope"));
