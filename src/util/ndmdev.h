@@ -116,8 +116,10 @@ int ndMdevTypeRead(ndSysfs *sysfs, const char *parent, const char *type_id,
                    ndMdevTypeInfo **ret_info);
 
 /* Reads only available_instances of one type (cheap; for every dump).
- * Returns 0 with *ret_value, -1 with an error (ND_ERR_NO_NODE_DEVICE if the
- * parent or type is missing, ND_ERR_INTERNAL_ERROR if malformed). */
+ * Returns 0 with *ret_value, -1 with an error (ND_ERR_INVALID_ARG for an
+ * unsafe name, ND_ERR_NO_NODE_DEVICE if the parent is missing,
+ * ND_ERR_CONFIG_UNSUPPORTED if the type is, ND_ERR_INTERNAL_ERROR if the
+ * value is missing or malformed, ND_ERR_SYSTEM_ERROR if unreadable). */
 int ndMdevTypeReadAvailable(ndSysfs *sysfs, const char *parent,
                             const char *type_id, unsigned int *ret_value);
 

@@ -111,9 +111,11 @@ bool ndSysfsIsDir(ndSysfs *sysfs, const char *relpath);
 /* Writes @value to the existing regular file @relpath in a single write(2)
  * (O_WRONLY|O_NOFOLLOW on the last component, no O_CREAT, no O_TRUNC).
  * Returns 0, or a negative errno (-EISDIR for a directory, -EBADF if it is
- * not a regular file, e.g. a FIFO or a device node; -ELOOP for a symlink;
- * -EIO on a short write); reports nothing, so that callers can turn the
- * kernel's errno into a precise error. */
+ * not a regular file, e.g. a device node or a FIFO with a reader; -ENXIO
+ * for a FIFO without one, as the non-blocking open never waits; -ELOOP
+ * for a symlink; -EXDEV out of the root; -EIO on a short write); reports
+ * nothing, so that callers can turn the kernel's errno into a precise
+ * error. */
 int ndSysfsWriteRaw(ndSysfs *sysfs, const char *relpath, const char *value);
 
 /* Like ndSysfsWriteRaw() for the file @name inside directory @dir_relpath:
