@@ -364,6 +364,44 @@ testSriov(void)
     simStop(&sim);
 }
 
+/* The kernel's sample drivers: mdpy uses the core's limit (EUSERS), and a
+ * read-only vendor attribute in a folder (mtty's vendor/sample_mdev_dev). */
+static void
+testSamples(void)
+{
+    simHost sim = { 0 };
+    g_autoptr(GPtrArray) parents = NULL;
+    const char *uuids[] = { UUID_A, UUID_B, UUID_C,
+                            "aaaaaaaa-0000-4000-8000-000000000004" };
+    size_t i;
+
+    if (!simStart(&sim, "samples"))
+        return;
+    g_assert_cmpint(ndMdevParentList(sim.sysfs, &parents), ==, 0);
+    g_assert_cmpuint(parents->len, ==, 3);
+    for (i = 0; i < parents->len; i++)
+        g_assert_cmpint(((ndMdevParentInfo *) parents->pdata[i])->kind, ==,
+                        ND_MDEV_PARENT_OTHER);
+
+    for (i = 0; i < G_N_ELEMENTS(uuids); i++)
+        g_assert_cmpint(ndMdevCreate(sim.sysfs, "mdpy", "mdpy-hd", uuids[i]), ==, 0);
+    g_assert_cmpuint(available(&sim, "mdpy", "mdpy-vga"), ==, 0);
+    g_assert_cmpint(ndMdevCreate(sim.sysfs, "mdpy", "mdpy-vga",
+                                 "aaaaaaaa-0000-4000-8000-000000000005"), ==, -1);
+    assertError(ND_ERR_OPERATION_INVALID,
+                "no instances of type 'mdpy-vga' left on parent 'mdpy'");
+    for (i = 0; i < G_N_ELEMENTS(uuids); i++)
+        g_assert_cmpint(ndMdevRemove(sim.sysfs, uuids[i]), ==, 0);
+
+    g_assert_cmpint(ndMdevCreate(sim.sysfs, "mtty", "mtty-1", UUID_A), ==, 0);
+    g_assert_cmpint(ndMdevAttrWrite(sim.sysfs, UUID_A, "vendor/sample_mdev_dev", "x"),
+                    ==, -1);
+    assertError(ND_ERR_INVALID_ARG, "'vendor/sample_mdev_dev' of mediated device '"
+                UUID_A "' is not writable");
+    g_assert_cmpint(ndMdevRemove(sim.sysfs, UUID_A), ==, 0);
+    simStop(&sim);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,5 +410,6 @@ main(int argc, char **argv)
     g_test_add_func("/mdevsim/demo-create-remove", testDemoCreateRemove);
     g_test_add_func("/mdevsim/s390", testS390);
     g_test_add_func("/mdevsim/sriov", testSriov);
+    g_test_add_func("/mdevsim/samples", testSamples);
     return g_test_run();
 }
