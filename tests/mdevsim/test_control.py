@@ -151,3 +151,37 @@ def test_other_users_read_with_kernel_modes(mdevsim):
     r = subprocess.run(as_nobody + ["sh", "-c", f"echo create EIO > '{demo.ctl}/inject'"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0
+
+
+BAD_PROFILES = {
+    "unknown group": ("[frobnicate]\nx=1\n", "unknown group [frobnicate]"),
+    "bad errno": ("[mdev m]\ndriver=d\ndevice_api=vfio-pci\ntypes=t\n"
+                  "full_errno=ENOTHING\n", "unknown errno 'ENOTHING'"),
+    "missing mdev": ("[pci 0000:01:00.0]\nvendor=1\nmdev=nope\n",
+                     "no group [mdev nope]"),
+    "duplicate type": ("[mdev m]\ndriver=d\ndevice_api=vfio-pci\ntypes=t;t\n",
+                       "'t' is listed twice"),
+    "bad number": ("[pci 0000:01:00.0]\nvendor=0xzz\n", "'0xzz' is not a number"),
+    "escaping name": ("[mdev m]\ndriver=../x\ndevice_api=vfio-pci\ntypes=t\n",
+                      "invalid name '../x'"),
+    "missing attr": ("[mdev m]\ndriver=d\ndevice_api=vfio-pci\ntypes=t\nattrs=a\n",
+                     "missing group [attr m a]"),
+    "bad kind": ("[mdev m]\ndriver=d\ndevice_api=vfio-pci\ntypes=t\nattrs=a\n"
+                 "[attr m a]\nkind=weird\n", "'weird' is not one of"),
+    "syntax": ("[pci 0000:01:00.0\n", "mdevsim: profile"),
+}
+
+
+def test_bad_profiles_are_refused(tmp_path):
+    import subprocess
+    from conftest import MDEVSIM
+    mnt = tmp_path / "m"
+    mnt.mkdir()
+    for name, (text, message) in BAD_PROFILES.items():
+        prof = tmp_path / "p.ini"
+        prof.write_text(text)
+        r = subprocess.run([MDEVSIM, "--profile", str(prof), str(mnt)],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1, name
+        assert message in r.stderr, (name, r.stderr)
+        assert not is_mounted(str(mnt)), name

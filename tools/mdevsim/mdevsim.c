@@ -151,6 +151,7 @@ main(int argc, char **argv)
     if (se)
         fuse_session_destroy(se);
     fuse_opt_free_args(&args);
+    simFuseCleanup();
     simHostFree(host);
     return ret;
 }

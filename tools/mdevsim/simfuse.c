@@ -27,6 +27,32 @@ typedef struct {
 } FileHandle;
 
 static time_t startTime;
+/* Handles the kernel has not released yet: freed at the end when the
+ * session stops before the kernel sends their RELEASE. */
+static GHashTable *liveDirs;
+static GHashTable *liveFiles;
+
+static void
+dirHandleFree(gpointer p)
+{
+    DirHandle *h = p;
+    guint i;
+
+    for (i = 0; i < h->entries->len; i++)
+        g_free(g_array_index(h->entries, DirEntry, i).name);
+    g_array_unref(h->entries);
+    g_free(h);
+}
+
+static void
+fileHandleFree(gpointer p)
+{
+    FileHandle *h = p;
+
+    if (h->content)
+        g_string_free(h->content, TRUE);
+    g_free(h);
+}
 
 static SimFs *
 reqFs(fuse_req_t req)
@@ -211,14 +237,10 @@ opOpendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     fi->fh = (uintptr_t)h;
     fi->cache_readdir = 0;
     fi->keep_cache = 0;
-    if (fuse_reply_open(req, fi) != 0) {
-        guint i;
-
-        for (i = 0; i < h->entries->len; i++)
-            g_free(g_array_index(h->entries, DirEntry, i).name);
-        g_array_unref(h->entries);
-        g_free(h);
-    }
+    if (fuse_reply_open(req, fi) != 0)
+        dirHandleFree(h);
+    else
+        g_hash_table_add(liveDirs, h);
 }
 
 static void
@@ -249,12 +271,8 @@ static void
 opReleasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     DirHandle *h = (DirHandle *)(uintptr_t)fi->fh;
-    guint i;
 
-    for (i = 0; i < h->entries->len; i++)
-        g_free(g_array_index(h->entries, DirEntry, i).name);
-    g_array_unref(h->entries);
-    g_free(h);
+    g_hash_table_remove(liveDirs, h);
     fuse_reply_err(req, 0);
 }
 
@@ -290,7 +308,9 @@ opOpen(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     fi->direct_io = 1;
     fi->keep_cache = 0;
     if (fuse_reply_open(req, fi) != 0)
-        g_free(h);
+        fileHandleFree(h);
+    else
+        g_hash_table_add(liveFiles, h);
 }
 
 static void
@@ -356,9 +376,7 @@ opRelease(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     FileHandle *h = (FileHandle *)(uintptr_t)fi->fh;
 
-    if (h && h->content)
-        g_string_free(h->content, TRUE);
-    g_free(h);
+    g_hash_table_remove(liveFiles, h);
     fuse_reply_err(req, 0);
 }
 
@@ -391,9 +409,24 @@ static const struct fuse_lowlevel_ops ops = {
     .statfs = opStatfs,
 };
 
-/* Returns the low-level operations; the session's userdata is a SimHost. */
+/* Returns the low-level operations; the session's userdata is a SimHost.
+ * Call simFuseCleanup() after the session ends. */
 const struct fuse_lowlevel_ops *
 simFuseOps(void)
 {
+    if (!liveDirs) {
+        liveDirs = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                         dirHandleFree, NULL);
+        liveFiles = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                          fileHandleFree, NULL);
+    }
     return &ops;
+}
+
+/* Frees the handles of files and directories still open at the end. */
+void
+simFuseCleanup(void)
+{
+    g_clear_pointer(&liveDirs, g_hash_table_unref);
+    g_clear_pointer(&liveFiles, g_hash_table_unref);
 }

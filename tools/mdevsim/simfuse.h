@@ -8,3 +8,4 @@
 #include "simhost.h"
 
 const struct fuse_lowlevel_ops *simFuseOps(void);
+void simFuseCleanup(void);

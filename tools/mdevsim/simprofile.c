@@ -291,6 +291,11 @@ loadMdev(SimHost *host, GKeyFile *kf, const char *group, const char *key,
 
         if (!checkName(group, types[i], FALSE, error))
             return FALSE;
+        if (g_strv_contains((const char *const *)types + i + 1, types[i])) {
+            g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "[%s] types: '%s' is listed twice", group, types[i]);
+            return FALSE;
+        }
         ts = g_new0(SimTypeSpec, 1);
         g_ptr_array_add(spec->types, ts);
         ts->id = g_strdup(types[i]);
