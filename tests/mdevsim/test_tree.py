@@ -58,6 +58,10 @@ def test_demo_pci_files(demo):
     assert mode(os.path.join(d, "numa_node")) == 0o644
     uevent = demo.read(d, "uevent")
     assert "DRIVER=nvidia\n" in uevent and "PCI_SLOT_NAME=0000:41:00.0\n" in uevent
+    assert demo.read(d, "power_state") == "D0\n"
+    assert link(demo.path("class/pci_bus/0000:41")) == \
+        "../../devices/pci0000:41/pci_bus/0000:41"
+    assert link(demo.path("devices/pci0000:41/pci_bus/0000:41/device")) == "../../../pci0000:41"
     # The iGPU is conventional PCI: no link files.
     assert not os.path.exists(demo.path("bus/pci/devices/0000:00:02.0/current_link_speed"))
     assert demo.read("bus/pci/devices/0000:00:02.0/class") == "0x030000\n"

@@ -783,6 +783,34 @@ bindDriver(SimHost *host, SimNode *dir, const char *bus, const char *name,
 static int registerParent(SimHost *host, const char *name, const char *path,
                           SimMdevSpec *spec, GError **error);
 
+/* The host bridge directory devices/pciDDDD:BB the kernel makes for a root
+ * bus (only for the default layout; a profile's path= is taken as is). */
+static void
+pciAddRootBus(SimHost *host, guint dom, guint bus, const char *path)
+{
+    g_autofree char *name = g_strdup_printf("pci%04x:%02x", dom, bus);
+    g_autofree char *busname = g_strdup_printf("%04x:%02x", dom, bus);
+    SimNode *dir;
+    SimNode *pcibus;
+
+    if (path && !g_str_has_prefix(path, name))
+        return;
+    dir = simFsMkdir(host->fs, simFsMkdirP(host->fs, "devices"), name);
+    if (simFsChild(dir, "uevent"))
+        return;
+    simFsAddFile(host->fs, dir, "uevent", 0644, "");
+    simFsAddFile(host->fs, dir, "waiting_for_supplier", 0444, "0\n");
+    simFsMkdir(host->fs, dir, "power");
+    pcibus = simFsMkdir(host->fs, simFsMkdir(host->fs, dir, "pci_bus"), busname);
+    simFsAddLinkTo(host->fs, pcibus, "device", dir);
+    simFsAddLink(host->fs, pcibus, "subsystem", "class/pci_bus");
+    simFsAddFile(host->fs, pcibus, "cpuaffinity", 0444, "3\n");
+    simFsAddFile(host->fs, pcibus, "cpulistaffinity", 0444, "0-1\n");
+    simFsAddFile(host->fs, pcibus, "rescan", 0200, "");
+    simFsAddFile(host->fs, pcibus, "uevent", 0644, "");
+    simFsAddLinkTo(host->fs, simFsMkdirP(host->fs, "class/pci_bus"), busname, pcibus);
+}
+
 /**
  * simHostAddPci:
  * @host: the host
@@ -821,6 +849,7 @@ simHostAddPci(SimHost *host, const SimPciSpec *spec, GError **error)
         return NULL;
     }
     dir = simFsMkdirP(host->fs, path);
+    pciAddRootBus(host, dom, bus, spec->path);
 
     pci = g_new0(SimPci, 1);
     pci->vendor = spec->vendor;
@@ -852,6 +881,13 @@ simHostAddPci(SimHost *host, const SimPciSpec *spec, GError **error)
     addFilef(host, dir, "d3cold_allowed", 0644, "1\n");
     addFilef(host, dir, "msi_bus", 0644, "1\n");
     addFilef(host, dir, "local_cpulist", 0444, "0-1\n");
+    addFilef(host, dir, "local_cpus", 0444, "3\n");
+    addFilef(host, dir, "ari_enabled", 0444, "0\n");
+    addFilef(host, dir, "consistent_dma_mask_bits", 0444, "64\n");
+    addFilef(host, dir, "dma_mask_bits", 0444, "64\n");
+    addFilef(host, dir, "power_state", 0444, "D0\n");
+    addFilef(host, dir, "resource", 0444,
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
     modalias = g_strdup_printf("pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
                                spec->vendor, spec->device, spec->subsystem_vendor,
                                spec->subsystem_device, spec->class_code >> 16,
