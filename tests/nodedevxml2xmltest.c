@@ -507,7 +507,7 @@ main(int argc, char **argv)
     DO_TEST("escape-whitespace");
     DO_TEST("mdev-ccw");
     DO_TEST_FULL("mdev-create", TEST_CREATE);
-    DO_TEST_FULL("mdev-define-no-name", TEST_DEFINE);
+    DO_TEST_FULL("mdev-define-no-name", TEST_DEFINE | TEST_NO_SCHEMA);
     DO_TEST("mdev-interleaved");
     DO_TEST("mdev-minimal");
     DO_TEST("mdev-pci-live");
@@ -596,6 +596,7 @@ main(int argc, char **argv)
     DO_TEST_FAIL("fail-undefined-entity");
     DO_TEST_FULL("fail-validate-bad-uuid-form", TEST_PARSE_FAIL | TEST_VALIDATE);
     DO_TEST_FULL("fail-validate-unknown-element", TEST_PARSE_FAIL | TEST_VALIDATE);
+    DO_TEST_FULL("fail-validate-create-no-name", TEST_PARSE_FAIL | TEST_VALIDATE | TEST_CREATE);
     DO_TEST_FAIL("fail-vpd-bad-access");
     DO_TEST_FAIL("fail-vpd-bad-index");
     DO_TEST_FAIL("fail-vpd-duplicate-fields");
