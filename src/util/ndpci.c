@@ -494,6 +494,22 @@ pciFindExpCap(const guint8 *cfg, size_t len)
     return 0;
 }
 
+/* Reading "config" of a device in D3cold makes the kernel resume it (and
+ * its parent bridge): a periodic rescan must not keep powering up idle
+ * GPUs.  power_state exists since Linux 5.17; without it we read. */
+static bool
+pciIsPoweredOff(ndSysfs *sysfs, ndPciDeviceInfo *info)
+{
+    g_autofree char *rel = g_build_filename(info->relpath, "power_state", NULL);
+    g_autofree char *state = NULL;
+
+    if (ndSysfsReadString(sysfs, rel, &state) < 0) {
+        ndResetLastError();
+        return false;
+    }
+    return g_strcmp0(state, "D3cold") == 0;
+}
+
 static void
 pciReadConfig(ndSysfs *sysfs, ndPciDeviceInfo *info)
 {
@@ -503,7 +519,9 @@ pciReadConfig(ndSysfs *sysfs, ndPciDeviceInfo *info)
     size_t len = 0;
     size_t cap;
 
-    if (ndSysfsReadFile(sysfs, rel, 256, &data, &len) < 0) {
+    if (pciIsPoweredOff(sysfs, info)) {
+        ND_DEBUG("not reading config of %s: in D3cold", info->name);
+    } else if (ndSysfsReadFile(sysfs, rel, 256, &data, &len) < 0) {
         ND_DEBUG("ignoring %s: %s", rel, ndGetLastErrorMessage());
         ndResetLastError();
     }

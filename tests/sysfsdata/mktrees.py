@@ -176,7 +176,8 @@ def gpu(t):
     gpu0 = f"{bridge}/0000:41:00.0"
     t.pci(gpu0, 0x030200, 0x10de, 0x1eb8, driver="nvidia", group=20, numa=0,
           config=pcie_config(port=0, cap_speed=3, cap_width=16,
-                             sta_speed=1, sta_width=16))
+                             sta_speed=1, sta_width=16),
+          extra={"power_state": "D0"})
     t.file(f"{gpu0}/not_an_attr_dir/x", "1")
     t.group(10, [bridge])
     t.group(20, [gpu0, f"{bridge}/0000:41:00.1"])
@@ -190,12 +191,16 @@ def gpu(t):
     t.mdev(gpu0, MDEV_GPU, "nvidia-222", 30, "nvidia-vgpu-vfio")
     # the type's devices/ of the unused ones is empty: git can't keep it
 
-    # Second GPU: no config file, link from sysfs attributes instead
+    # Second GPU: link from sysfs attributes instead of config space
     gpu1 = "devices/pci0000:80/0000:80:03.0/0000:86:00.0"
     t.pci("devices/pci0000:80/0000:80:03.0", 0x060400, 0x8086, 0x2030,
           group=40, numa=1)
+    # In D3cold: reading its config space would wake it up, so util must
+    # not (the config here says port 7, which must not show).
     t.pci(gpu1, 0x030200, 0x10de, 0x1eb8, driver="nvidia", group=41, numa=1,
-          extra={"max_link_speed": "16.0 GT/s PCIe",
+          config=pcie_config(port=7),
+          extra={"power_state": "D3cold",
+                 "max_link_speed": "16.0 GT/s PCIe",
                  "max_link_width": "16",
                  "current_link_speed": "8.0 GT/s PCIe",
                  "current_link_width": "8"})

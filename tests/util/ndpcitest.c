@@ -133,7 +133,8 @@ testGpu(void)
     g_assert_cmpuint(info->parent.function, ==, 1);
     g_clear_pointer(&info, ndPciDeviceInfoFree);
 
-    /* link from sysfs attributes (no config file): no port */
+    /* in D3cold: config space is not read (it would wake the GPU), so the
+     * link comes from sysfs attributes, without the port */
     g_assert_cmpint(ndPciAddressParse("0000:86:00.0", &addr), ==, 0);
     g_assert_cmpint(ndPciDeviceRead(sysfs, &addr, &info), ==, 1);
     g_assert_true(info->is_pcie);
@@ -143,6 +144,7 @@ testGpu(void)
     g_assert_cmpint(info->link_sta.speed, ==, ND_PCI_LINK_SPEED_8);
     g_assert_cmpuint(info->link_sta.width, ==, 8);
     g_assert_cmpint(info->numa_node, ==, 1);
+    g_assert_cmpint(info->header_type, ==, ND_PCI_HEADER_ENDPOINT);
     g_clear_pointer(&info, ndPciDeviceInfoFree);
 
     /* a bridge with 64 bytes of config: header type, no PCIe */
