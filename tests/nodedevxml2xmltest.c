@@ -413,6 +413,210 @@ testCallbacks(void)
                     "unsupported configuration: missing parent device");
 }
 
+/* ---- the model's helpers ------------------------------------------------- */
+
+static void
+testNames(void)
+{
+    g_autofree char *a = ndNodeDeviceMdevName("d069d019-36ea-4111-8f0a-8c9a70e21366",
+                                              "0000:00:02.0");
+    g_autofree char *b = ndNodeDeviceMdevName("c60cc60c-c60c-c60c-c60c-c60cc60cc60c",
+                                              "0.0.0052");
+    g_autofree char *c = ndNodeDeviceMdevName("783e6dbb-ea0e-411f-94e2-717eaad438bf",
+                                              "matrix");
+    g_autofree char *d = ndNodeDeviceMdevName("783e6dbb-ea0e-411f-94e2-717eaad438bf",
+                                              NULL);
+    g_autofree char *e = ndNodeDeviceNameFromParts("pci", "0000:3b:00.0");
+    g_autofree char *f = ndNodeDeviceNameFromParts("ap", "card0b");
+    g_autofree char *g = ndNodeDeviceNameFromParts("mtty", "m tty/\xc3\xa9");
+
+    g_assert_cmpstr(a, ==, "mdev_d069d019_36ea_4111_8f0a_8c9a70e21366_0000_00_02_0");
+    g_assert_cmpstr(b, ==, "mdev_c60cc60c_c60c_c60c_c60c_c60cc60cc60c_0_0_0052");
+    g_assert_cmpstr(c, ==, "mdev_783e6dbb_ea0e_411f_94e2_717eaad438bf_matrix");
+    g_assert_cmpstr(d, ==, "mdev_783e6dbb_ea0e_411f_94e2_717eaad438bf");
+    g_assert_cmpstr(e, ==, "pci_0000_3b_00_0");
+    g_assert_cmpstr(f, ==, "ap_card0b");
+    /* every byte that is not an ASCII letter or digit, UTF-8 included */
+    g_assert_cmpstr(g, ==, "mtty_m_tty___");
+}
+
+static void
+testAddresses(void)
+{
+    ndPCIAddress pci = { 0x1, 0x3b, 0x1f, 7 };
+    ndPCIAddress parsed = { 0 };
+    ndCCWAddress ccw = { 0xfe, 3, 0x52 };
+    g_autofree char *p = ndPCIAddressFormat(&pci);
+    g_autofree char *c = ndCCWAddressFormat(&ccw);
+
+    g_assert_cmpstr(p, ==, "0001:3b:1f.7");
+    g_assert_cmpstr(c, ==, "fe.3.0052");
+    g_assert_cmpint(ndPCIAddressParse("0001:3b:1f.7", &parsed), ==, 0);
+    g_assert_cmpuint(parsed.domain, ==, 1);
+    g_assert_cmpuint(parsed.bus, ==, 0x3b);
+    g_assert_cmpuint(parsed.slot, ==, 0x1f);
+    g_assert_cmpuint(parsed.function, ==, 7);
+    g_assert_cmpint(ndPCIAddressParse("0000:00:20.0", &parsed), ==, -1);
+    g_assert_cmpint(ndPCIAddressParse("0000:00:02.8", &parsed), ==, -1);
+    g_assert_cmpint(ndPCIAddressParse("0000:100:02.0", &parsed), ==, -1);
+    g_assert_cmpint(ndPCIAddressParse("0000:00:02", &parsed), ==, -1);
+    g_assert_cmpint(ndPCIAddressParse("0000:00:02.0x", &parsed), ==, -1);
+    g_assert_cmpint(ndPCIAddressParse("matrix", &parsed), ==, -1);
+    g_assert_cmpint(ndPCIAddressParse(NULL, &parsed), ==, -1);
+}
+
+static void
+testEnums(void)
+{
+    int i;
+
+    for (i = 0; i < ND_NODE_DEV_CAP_LAST; i++) {
+        const char *name = ndNodeDevCapTypeToString(i);
+
+        g_assert_nonnull(name);
+        g_assert_cmpint(ndNodeDevCapTypeFromString(name), ==, i);
+    }
+    g_assert_null(ndNodeDevCapTypeToString(ND_NODE_DEV_CAP_LAST));
+    g_assert_null(ndNodeDevCapTypeToString(-1));
+    g_assert_cmpint(ndNodeDevCapTypeFromString("nope"), ==, -1);
+    /* libvirt's numbering: these values are listed by clients */
+    g_assert_cmpstr(ndNodeDevCapTypeToString(ND_NODE_DEV_CAP_MDEV_TYPES), ==,
+                    "mdev_types");
+    g_assert_cmpint(ND_NODE_DEV_CAP_MDEV, ==, 14);
+    g_assert_cmpint(ND_NODE_DEV_CAP_AP_MATRIX, ==, 20);
+    g_assert_cmpint(ndPCIELinkSpeedFromString("2.5"), ==, ND_PCIE_LINK_SPEED_25);
+    g_assert_cmpint(ndPCIELinkSpeedFromString(""), ==, -1);
+    g_assert_cmpstr(ndPCIELinkSpeedToString(ND_PCIE_LINK_SPEED_64), ==, "64");
+}
+
+static void
+testMdevConfig(void)
+{
+    g_autoptr(ndNodeDevCapsDef) cap = ndNodeDevCapsDefNew(ND_NODE_DEV_CAP_MDEV);
+    ndMdevConfig *def = &cap->data.mdev.defined;
+    ndMdevConfig *act = &cap->data.mdev.active;
+
+    def->type = g_strdup("vfio_ap-passthrough");
+    ndMdevConfigAddAttr(def, "assign_adapter", "5");
+    ndMdevConfigAddAttr(def, "assign_adapter", "6");
+    g_assert_false(ndMdevConfigEqual(def, act));
+    ndMdevConfigCopy(act, def);
+    g_assert_true(ndMdevConfigEqual(def, act));
+    g_assert_cmpuint(act->attrs->len, ==, 2);
+    ndMdevConfigCopy(act, def);   /* replaces, does not append */
+    g_assert_cmpuint(act->attrs->len, ==, 2);
+    ndMdevConfigAddAttr(act, "assign_domain", "1");
+    g_assert_false(ndMdevConfigEqual(def, act));
+    ndMdevConfigClear(act);
+    g_assert_null(act->type);
+    g_assert_cmpuint(act->attrs->len, ==, 0);
+}
+
+static void
+testFind(void)
+{
+    g_autoptr(ndNodeDeviceDef) def = ndNodeDeviceDefNew();
+    ndNodeDevCapsDef *cap = ndNodeDevCapsDefNew(ND_NODE_DEV_CAP_CSS_DEV);
+    GPtrArray *types;
+
+    g_assert_null(ndNodeDeviceDefFindMdevTypes(def));
+    g_ptr_array_add(cap->data.ccw_dev.mdev_types,
+                    ndMdevTypeNew("vfio_ccw-io", NULL, "vfio-ccw", 1));
+    ndNodeDeviceDefAddCap(def, &cap);
+    g_assert_null(cap);
+    g_assert_null(ndNodeDeviceDefFindCap(def, ND_NODE_DEV_CAP_PCI_DEV));
+    g_assert_nonnull(ndNodeDeviceDefFindCap(def, ND_NODE_DEV_CAP_CSS_DEV));
+    types = ndNodeDeviceDefFindMdevTypes(def);
+    g_assert_nonnull(types);
+    g_assert_cmpuint(types->len, ==, 1);
+}
+
+/* A definition built by hand, as the driver builds them from sysfs. */
+static void
+testFormatBuilt(void)
+{
+    g_autoptr(ndNodeDeviceDef) def = ndNodeDeviceDefNew();
+    ndNodeDevCapsDef *cap = ndNodeDevCapsDefNew(ND_NODE_DEV_CAP_MDEV);
+    g_autofree char *live = NULL;
+    g_autofree char *inactive = NULL;
+
+    def->name = ndNodeDeviceMdevName("435722ea-5f43-468a-874f-da34f1217f13",
+                                     "0000:00:02.0");
+    def->sysfs_path = g_strdup("/sys/devices/pci0000:00/0000:00:02.0/"
+                               "435722ea-5f43-468a-874f-da34f1217f13");
+    def->parent = g_strdup("pci_0000_00_02_0");
+    def->driver = g_strdup("vfio_mdev");
+    cap->data.mdev.uuid = g_strdup("435722ea-5f43-468a-874f-da34f1217f13");
+    cap->data.mdev.parent_addr = g_strdup("0000:00:02.0");
+    cap->data.mdev.iommu_group = 12;
+    cap->data.mdev.active.type = g_strdup("i915-GVTg_V5_4");
+    cap->data.mdev.defined.type = g_strdup("i915-GVTg_V5_8");
+    ndMdevConfigAddAttr(&cap->data.mdev.defined, "testattr", "42");
+    ndNodeDeviceDefAddCap(def, &cap);
+
+    live = ndNodeDeviceDefFormat(def, 0);
+    inactive = ndNodeDeviceDefFormat(def, ND_NODE_DEVICE_XML_INACTIVE);
+    g_assert_cmpstr(live, ==,
+                    "<device>\n"
+                    "  <name>mdev_435722ea_5f43_468a_874f_da34f1217f13_0000_00_02_0</name>\n"
+                    "  <path>/sys/devices/pci0000:00/0000:00:02.0/435722ea-5f43-468a-874f-da34f1217f13</path>\n"
+                    "  <parent>pci_0000_00_02_0</parent>\n"
+                    "  <driver>\n"
+                    "    <name>vfio_mdev</name>\n"
+                    "  </driver>\n"
+                    "  <capability type='mdev'>\n"
+                    "    <type id='i915-GVTg_V5_4'/>\n"
+                    "    <uuid>435722ea-5f43-468a-874f-da34f1217f13</uuid>\n"
+                    "    <parent_addr>0000:00:02.0</parent_addr>\n"
+                    "    <iommuGroup number='12'/>\n"
+                    "  </capability>\n"
+                    "</device>\n");
+    g_assert_cmpstr(inactive, ==,
+                    "<device>\n"
+                    "  <name>mdev_435722ea_5f43_468a_874f_da34f1217f13_0000_00_02_0</name>\n"
+                    "  <parent>pci_0000_00_02_0</parent>\n"
+                    "  <capability type='mdev'>\n"
+                    "    <type id='i915-GVTg_V5_8'/>\n"
+                    "    <uuid>435722ea-5f43-468a-874f-da34f1217f13</uuid>\n"
+                    "    <parent_addr>0000:00:02.0</parent_addr>\n"
+                    "    <iommuGroup number='12'/>\n"
+                    "    <attr name='testattr' value='42'/>\n"
+                    "  </capability>\n"
+                    "</device>\n");
+}
+
+static gpointer
+validateThread(gpointer data)
+{
+    const char *xml = data;
+    int i;
+
+    for (i = 0; i < 50; i++) {
+        if (ndNodeDeviceValidateString(xml, NULL) < 0)
+            return GINT_TO_POINTER(1);
+    }
+    return NULL;
+}
+
+/* Parsing and validating from several threads at once (the RPC layer's
+ * workers do): no crash, and every answer is right. */
+static void
+testThreads(void)
+{
+    const char *xml =
+        "<device><name>x</name><capability type='mdev'>"
+        "<type id='t'/></capability></device>";
+    GThread *threads[4];
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(threads); i++)
+        threads[i] = g_thread_new("validate", validateThread, (gpointer) xml);
+    for (i = 0; i < G_N_ELEMENTS(threads); i++)
+        g_assert_null(g_thread_join(threads[i]));
+    g_assert_cmpint(ndNodeDeviceValidateString("<device/>", NULL), ==, -1);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, VIR_ERR_XML_INVALID_SCHEMA);
+}
+
 /* ---- single-file mode ---------------------------------------------------- */
 
 static int
@@ -613,6 +817,13 @@ main(int argc, char **argv)
         g_test_add_func("/nodedevxml2xml/oversized", testOversized);
         g_test_add_func("/nodedevxml2xml/empty", testEmpty);
         g_test_add_func("/nodedevxml2xml/callbacks", testCallbacks);
+        g_test_add_func("/nodedevxml2xml/names", testNames);
+        g_test_add_func("/nodedevxml2xml/addresses", testAddresses);
+        g_test_add_func("/nodedevxml2xml/enums", testEnums);
+        g_test_add_func("/nodedevxml2xml/mdev-config", testMdevConfig);
+        g_test_add_func("/nodedevxml2xml/find", testFind);
+        g_test_add_func("/nodedevxml2xml/format-built", testFormatBuilt);
+        g_test_add_func("/nodedevxml2xml/threads", testThreads);
     }
 
     return g_test_run();

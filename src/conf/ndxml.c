@@ -32,6 +32,8 @@ rejectDoctype(void *user_data,
     xmlStopParser(pctxt);
 }
 
+static gsize xml_initialized;
+
 static void
 ignoreError(void *data G_GNUC_UNUSED, xmlError *err G_GNUC_UNUSED)
 {
@@ -66,6 +68,12 @@ ndXMLParse(const char *xml, const char *root_name, xmlXPathContext **ret_ctxt)
                       _("the node device XML document is larger than the limit of %1$d bytes"),
                       ND_MAX_XML_SIZE);
         return NULL;
+    }
+
+    /* libxml2's global state must be set up once before threads use it */
+    if (g_once_init_enter(&xml_initialized)) {
+        xmlInitParser();
+        g_once_init_leave(&xml_initialized, 1);
     }
 
     if (!(pctxt = xmlNewParserCtxt())) {
@@ -192,10 +200,13 @@ ndXMLValidate(xmlDoc *doc, const char *schema_path)
     xmlRelaxNGValidCtxt *vctxt;
     int rc;
 
+    /* One validation at a time: libxml2 does not promise that a parsed
+     * schema may be used by several threads at once, and validating is
+     * rare (only with the VALIDATE flag) and fast. */
     g_mutex_lock(&schema_lock);
     schema = schemaGet(schema_path, errors);
-    g_mutex_unlock(&schema_lock);
     if (!schema) {
+        g_mutex_unlock(&schema_lock);
         ndReportError(ND_ERR_INTERNAL_ERROR,
                       _("unable to load the RelaxNG schema '%1$s': %2$s"),
                       schema_path, errors->len ? errors->str : _("not found"));
@@ -203,6 +214,7 @@ ndXMLValidate(xmlDoc *doc, const char *schema_path)
     }
 
     if (!(vctxt = xmlRelaxNGNewValidCtxt(schema))) {
+        g_mutex_unlock(&schema_lock);
         ndReportError(ND_ERR_INTERNAL_ERROR,
                       _("unable to create a validator for '%1$s'"), schema_path);
         return -1;
@@ -210,6 +222,7 @@ ndXMLValidate(xmlDoc *doc, const char *schema_path)
     xmlRelaxNGSetValidStructuredErrors(vctxt, collectErrorCb, errors);
     rc = xmlRelaxNGValidateDoc(vctxt, doc);
     xmlRelaxNGFreeValidCtxt(vctxt);
+    g_mutex_unlock(&schema_lock);
     if (rc != 0) {
         /* libvirt's wording, under VIR_ERR_XML_INVALID_SCHEMA */
         ndReportErrorFull(ND_FROM_NODEDEV, VIR_ERR_XML_INVALID_SCHEMA,

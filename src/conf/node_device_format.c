@@ -72,7 +72,7 @@ vpdFieldsFormat(ndXMLBuf *buf, const char *elem, const GPtrArray *fields)
 {
     guint i;
 
-    for (i = 0; i < fields->len; i++) {
+    for (i = 0; fields && i < fields->len; i++) {
         const ndPCIVPDField *field = g_ptr_array_index(fields, i);
 
         if (!field->value)
@@ -171,7 +171,7 @@ capPCIFormat(ndXMLBuf *buf, const ndNodeDevCapPCIDev *pci)
         ndXMLBufAdd(buf, "<capability type='virt_functions'");
         if (pci->max_virt_functions > 0)
             ndXMLBufAsprintf(buf, " maxCount='%u'", pci->max_virt_functions);
-        if (pci->virt_functions->len == 0) {
+        if (!pci->virt_functions || pci->virt_functions->len == 0) {
             ndXMLBufAdd(buf, "/>\n");
         } else {
             ndXMLBufAdd(buf, ">\n");
@@ -200,7 +200,7 @@ capPCIFormat(ndXMLBuf *buf, const ndNodeDevCapPCIDev *pci)
     if (pci->vpd)
         vpdFormat(buf, pci->vpd);
 
-    if (pci->iommu_group_devices->len > 0) {
+    if (pci->iommu_group_devices && pci->iommu_group_devices->len > 0) {
         ndXMLBufAsprintf(buf, "<iommuGroup number='%d'>\n",
                          pci->iommu_group_number);
         ndXMLBufAdjustIndent(buf, 2);
@@ -379,7 +379,7 @@ ndNodeDeviceDefFormat(const ndNodeDeviceDef *def, unsigned int flags)
         ndXMLBufAdjustIndent(&buf, -2);
         ndXMLBufAdd(&buf, "</driver>\n");
     }
-    for (i = 0; i < def->caps->len; i++)
+    for (i = 0; def->caps && i < def->caps->len; i++)
         capFormat(&buf, g_ptr_array_index(def->caps, i), flags);
     ndXMLBufAdjustIndent(&buf, -2);
     ndXMLBufAdd(&buf, "</device>\n");
