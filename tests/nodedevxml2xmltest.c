@@ -19,6 +19,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf/node_device_conf.h"
@@ -617,6 +618,120 @@ testThreads(void)
     g_assert_cmpint(ndGetLastErrorCode(), ==, VIR_ERR_XML_INVALID_SCHEMA);
 }
 
+static void
+testSchemaPath(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("ndschema-XXXXXX", NULL);
+    g_autofree char *rng = g_build_filename(dir, "nodedev.rng", NULL);
+    g_autofree char *path = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *saved = g_strdup(g_getenv("ND_SCHEMA_DIR"));
+    const char *xml = "<device><name>x</name><capability type='ap_card'>"
+                      "<ap-adapter>1</ap-adapter></capability></device>";
+
+    g_assert_nonnull(dir);
+    /* a schema that accepts nothing but an empty <device/> */
+    writeFile(rng, "<element name='device' "
+                   "xmlns='http://relaxng.org/ns/structure/1.0'><empty/></element>\n");
+    g_setenv("ND_SCHEMA_DIR", dir, TRUE);
+    path = ndNodeDeviceSchemaPath();
+    g_assert_cmpstr(path, ==, rng);
+    g_assert_cmpint(ndNodeDeviceValidateString("<device/>", NULL), ==, 0);
+    g_assert_cmpint(ndNodeDeviceValidateString(xml, NULL), ==, -1);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, VIR_ERR_XML_INVALID_SCHEMA);
+    g_assert_null(ndNodeDeviceDefParseString(xml, ND_NODE_DEVICE_PARSE_EXISTING,
+                                             ND_NODE_DEVICE_PARSE_VALIDATE,
+                                             NULL, NULL));
+    expected = g_strdup_printf("Unable to validate doc against %s\n", rng);
+    g_assert_true(g_str_has_prefix(ndGetLastErrorMessage(), expected));
+    /* without the flag the same document parses */
+    g_assert_nonnull(ndNodeDeviceDefParseString(xml, ND_NODE_DEVICE_PARSE_EXISTING,
+                                                0, NULL, NULL));
+
+    /* a schema that cannot be loaded is an internal error */
+    g_assert_cmpint(unlink(rng), ==, 0);
+    g_setenv("ND_SCHEMA_DIR", "/nonexistent-nd-schema-dir", TRUE);
+    g_assert_cmpint(ndNodeDeviceValidateString(xml, NULL), ==, -1);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_INTERNAL_ERROR);
+
+    if (saved)
+        g_setenv("ND_SCHEMA_DIR", saved, TRUE);
+    else
+        g_unsetenv("ND_SCHEMA_DIR");
+    g_free(path);
+    path = ndNodeDeviceSchemaPath();
+    g_assert_true(g_str_has_suffix(path, "/schemas/nodedev.rng"));
+    g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpint(rmdir(dir), ==, 0);
+}
+
+static const char *self_path;
+
+static int
+runSelf(const char *const *args, char **ret_out, char **ret_err)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    int status = 0;
+
+    g_ptr_array_add(argv, (gpointer) self_path);
+    for (; *args; args++)
+        g_ptr_array_add(argv, (gpointer) *args);
+    g_ptr_array_add(argv, NULL);
+    if (!g_spawn_sync(NULL, (char **) argv->pdata, NULL, 0, NULL, NULL,
+                      ret_out, ret_err, &status, &err))
+        g_error("cannot run '%s': %s", self_path, err->message);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The single-file mode the conformance checker uses. */
+static void
+testSingleFile(void)
+{
+    g_autofree char *in = g_build_filename(dataDir(), "mdev-pci-live.xml", NULL);
+    g_autofree char *live = g_build_filename(dataDir(), "mdev-pci-live.out.xml", NULL);
+    g_autofree char *ina = g_build_filename(dataDir(),
+                                            "mdev-pci-live_inactive.out.xml", NULL);
+    g_autofree char *bad = g_build_filename(dataDir(), "fail-mdev-bad-uuid.xml", NULL);
+    g_autofree char *unknown = g_build_filename(dataDir(),
+                                                "fail-validate-unknown-element.xml",
+                                                NULL);
+    g_autofree char *exp_live = readFile(live);
+    g_autofree char *exp_ina = readFile(ina);
+    g_autofree char *out = NULL;
+    g_autofree char *errout = NULL;
+    const char *args_live[] = { in, NULL };
+    const char *args_ina[] = { "--inactive", in, NULL };
+    const char *args_bad[] = { bad, NULL };
+    const char *args_noval[] = { unknown, NULL };
+    const char *args_val[] = { "--validate", unknown, NULL };
+
+    g_assert_cmpint(runSelf(args_live, &out, &errout), ==, 0);
+    g_assert_cmpstr(out, ==, exp_live);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&errout, g_free);
+
+    g_assert_cmpint(runSelf(args_ina, &out, &errout), ==, 0);
+    g_assert_cmpstr(out, ==, exp_ina);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&errout, g_free);
+
+    g_assert_cmpint(runSelf(args_bad, &out, &errout), ==, 1);
+    g_assert_cmpstr(out, ==, "");
+    g_assert_cmpstr(errout, ==,
+                    "error: internal error: invalid uuid "
+                    "'b1a3c5e7-0f2d-4c6b-8a9e-1d3f5b7c9e0' for mediated device "
+                    "'mdev_x'\n");
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&errout, g_free);
+
+    g_assert_cmpint(runSelf(args_noval, &out, &errout), ==, 0);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&errout, g_free);
+    g_assert_cmpint(runSelf(args_val, &out, &errout), ==, 1);
+    g_assert_true(g_str_has_prefix(errout, "error: Unable to validate doc against "));
+}
+
 /* ---- single-file mode ---------------------------------------------------- */
 
 static int
@@ -686,7 +801,10 @@ main(int argc, char **argv)
 {
     gboolean inactive = FALSE;
     gboolean validate = FALSE;
-    const char *file = parseArgs(&argc, argv, &inactive, &validate);
+    const char *file;
+
+    self_path = argv[0];
+    file = parseArgs(&argc, argv, &inactive, &validate);
 
     if (file)
         return singleFile(file, inactive, validate);
@@ -823,6 +941,9 @@ main(int argc, char **argv)
         g_test_add_func("/nodedevxml2xml/mdev-config", testMdevConfig);
         g_test_add_func("/nodedevxml2xml/find", testFind);
         g_test_add_func("/nodedevxml2xml/format-built", testFormatBuilt);
+        /* before any thread exists: it changes the environment */
+        g_test_add_func("/nodedevxml2xml/schema-path", testSchemaPath);
+        g_test_add_func("/nodedevxml2xml/single-file", testSingleFile);
         g_test_add_func("/nodedevxml2xml/threads", testThreads);
     }
 

@@ -163,6 +163,17 @@ collectErrorCb(void *data, xmlError *err)
     collectError(data, err);
 }
 
+static void G_GNUC_PRINTF(2, 3)
+collectGenericError(void *data, const char *fmt, ...)
+{
+    GString *msgs = data;
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_string_append_vprintf(msgs, fmt, ap);
+    va_end(ap);
+}
+
 static xmlRelaxNG *
 schemaGet(const char *schema_path, GString *errors)
 {
@@ -175,10 +186,18 @@ schemaGet(const char *schema_path, GString *errors)
     if ((schema = g_hash_table_lookup(schema_cache, schema_path)))
         return schema;
 
+    if (!g_file_test(schema_path, G_FILE_TEST_IS_REGULAR)) {
+        g_string_append(errors, _("no such file"));
+        return NULL;
+    }
     if (!(rpctxt = xmlRelaxNGNewParserCtxt(schema_path)))
         return NULL;
     xmlRelaxNGSetParserStructuredErrors(rpctxt, collectErrorCb, errors);
+    /* libxml2 reports some loader problems through the thread's generic
+     * error handler, which prints to stderr: collect those too */
+    xmlSetGenericErrorFunc(errors, collectGenericError);
     schema = xmlRelaxNGParse(rpctxt);
+    xmlSetGenericErrorFunc(NULL, NULL);
     xmlRelaxNGFreeParserCtxt(rpctxt);
     if (schema)
         g_hash_table_insert(schema_cache, g_strdup(schema_path), schema);
