@@ -136,10 +136,14 @@ def mdevsim(tmp_path):
         return sim
 
     yield make
-    for sim in sims:
-        sim.stop()
+    codes = [sim.stop() for sim in sims]
     for d in dirs:
         shutil.rmtree(d, ignore_errors=True)
+    # A clean stop exits 0: a crash, or a sanitizer's report at exit, fails
+    # the test here.
+    for sim, code in zip(sims, codes):
+        assert code == 0, f"mdevsim exited {code}: " + \
+            sim.proc.stderr.read().decode(errors="replace")[-4000:]
 
 
 @pytest.fixture
