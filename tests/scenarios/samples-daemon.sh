@@ -162,7 +162,6 @@ hold_stop() {
 
 daemon_group() {
     echo "# daemon group: virsh -c $ND_URI"
-    cleanup_all
 
     # --- enumeration: find each parent by its sysfs path, then check that
     # it shows its types, and is listed with --cap mdev_types
@@ -195,6 +194,34 @@ daemon_group() {
         not_ok "daemon: cannot go on without the three parents"
         return
     fi
+    # --- definitions mdevctl left before the daemon started (samples-seed.sh)
+    if [ "${ND_SEEDED:-0}" = 1 ]; then
+        u_auto=$(uuid 1800)
+        u_man=$(uuid 1801)
+        n_auto="mdev_$(echo "$u_auto" | tr '-' '_')_mdpy"
+        n_man="mdev_$(echo "$u_man" | tr '-' '_')_mbochs"
+        check "daemon: start=auto definition started at daemon start" "yes" "$(present "$u_auto")"
+        check "daemon: it has the defined type" "mdpy-vga" \
+            "$(basename "$(readlink "$ND_SYSFS/bus/mdev/devices/$u_auto/mdev_type" 2>/dev/null)")"
+        check "daemon: start=manual definition not started" "no" "$(present "$u_man")"
+        check "daemon: the autostarted device listed as active" "$n_auto" "$(vlist --cap mdev)"
+        check "daemon: the manual one listed as inactive" "$n_man" "$(vlist --cap mdev --inactive)"
+        check_match "daemon: autostarted device is persistent, autostart" \
+            'Persistent: *yes.*Autostart: *yes' "$(v nodedev-info "$n_auto" 2>&1 | tr '\n' ' ')"
+        check_match "daemon: manual device is persistent, no autostart" \
+            'Persistent: *yes.*Autostart: *no' "$(v nodedev-info "$n_man" 2>&1 | tr '\n' ' ')"
+        check_match "daemon: destroy the autostarted device" "Destroyed" \
+            "$(v nodedev-destroy "$n_auto" 2>&1)"
+        check_match "daemon: undefine it" "[Uu]ndefined" "$(v nodedev-undefine "$n_auto" 2>&1)"
+        check_match "daemon: undefine the manual one" "[Uu]ndefined" "$(v nodedev-undefine "$n_man" 2>&1)"
+        if [ -n "$ND_CONFIG_DIR" ]; then
+            check "daemon: seeded definition files removed" "no no" \
+                "$([ -e "$ND_CONFIG_DIR/mdpy/$u_auto" ] && echo yes || echo no) $([ -e "$ND_CONFIG_DIR/mbochs/$u_man" ] && echo yes || echo no)"
+        fi
+        check "daemon: nothing left after the seeded definitions" "" "$(vlist --cap mdev --all)"
+    fi
+
+    cleanup_all
     # The sysfs group's raw writes may still be on their way to the daemon.
     no_mdev() {
         [ -z "$(vlist --cap mdev)" ]

@@ -26,6 +26,8 @@
 #                   /dev/vfio and in-use cases are skipped otherwise
 #   ND_WAIT         seconds to wait for an asynchronous change (default 15)
 #   ND_TMP          scratch directory (default: mktemp -d)
+#   ND_SEEDED       1 when samples-seed.sh wrote definitions into
+#                   ND_CONFIG_DIR before the daemon started
 #   ND_TAP_BASE     number of cases already printed (TAP numbering goes on
 #                   from there, and the plan "1..N" counts them)
 set -u
