@@ -128,6 +128,11 @@ attrSpecFreeFunc(gpointer p)
     g_free(a);
 }
 
+typedef SimAttrSpec SimAttrSpecPtr;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimAttrSpecPtr, attrSpecFreeFunc);
+typedef SimHost SimHostPtr;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimHostPtr, simHostFree);
+
 static const char *const attrKinds[] = {
     [SIM_ATTR_CONST] = "const",
     [SIM_ATTR_VALUE] = "value",
@@ -143,7 +148,7 @@ loadAttr(GKeyFile *kf, const char *key, const char *name, GError **error)
 {
     g_autofree char *group = g_strdup_printf("attr %s %s", key, name);
     g_autofree char *kind = NULL;
-    SimAttrSpec *a;
+    g_autoptr(SimAttrSpecPtr) a = NULL;
     guint64 v;
     size_t i;
 
@@ -166,7 +171,7 @@ loadAttr(GKeyFile *kf, const char *key, const char *name, GError **error)
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                     "[%s] kind: '%s' is not one of const, value, assign, "
                     "unassign, list, matrix", group, kind ? kind : "");
-        goto error;
+        return NULL;
     }
     switch (a->kind) {
     case SIM_ATTR_VALUE:
@@ -184,7 +189,7 @@ loadAttr(GKeyFile *kf, const char *key, const char *name, GError **error)
         break;
     }
     if (!getUint(kf, group, "mode", a->mode, &v, error))
-        goto error;
+        return NULL;
     a->mode = v & 0777;
     a->value = getStr(kf, group, "value");
     if (a->value && a->kind == SIM_ATTR_CONST && !g_str_has_suffix(a->value, "\n")) {
@@ -198,36 +203,32 @@ loadAttr(GKeyFile *kf, const char *key, const char *name, GError **error)
     a->pair_set = getStr(kf, group, "pair_set");
     a->filter_driver = getStr(kf, group, "filter_driver");
     if (!getErrno(kf, group, "share_errno", EADDRINUSE, &a->share_errno, error))
-        goto error;
+        return NULL;
     if (a->filter_driver && !checkName(group, a->filter_driver, FALSE, error))
-        goto error;
+        return NULL;
     if (!getUint(kf, group, "min", 0, &a->min, error) ||
         !getUint(kf, group, "max", 255, &a->max, error) ||
         !getErrno(kf, group, "range_errno", EINVAL, &a->range_errno, error) ||
         !getUint(kf, group, "width", 4, &v, error))
-        goto error;
+        return NULL;
     a->width = MIN(v, 16);
     if ((a->kind == SIM_ATTR_ASSIGN || a->kind == SIM_ATTR_UNASSIGN ||
          a->kind == SIM_ATTR_LIST || a->kind == SIM_ATTR_MATRIX) && !a->set) {
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
                     "[%s] needs set=", group);
-        goto error;
+        return NULL;
     }
     if (a->kind == SIM_ATTR_MATRIX && !a->set2) {
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
                     "[%s] needs set2=", group);
-        goto error;
+        return NULL;
     }
     if (a->max > 65535 && (a->kind == SIM_ATTR_ASSIGN || a->kind == SIM_ATTR_UNASSIGN)) {
         g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                     "[%s] max: a set holds at most 65536 numbers", group);
-        goto error;
+        return NULL;
     }
-    return a;
-
- error:
-    attrSpecFreeFunc(a);
-    return NULL;
+    return g_steal_pointer(&a);
 }
 
 /* "const.NAME=TEXT" keys of a [type] group: read-only attributes of the
@@ -480,7 +481,7 @@ simProfileLoad(const char *text, gsize len, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_auto(GStrv) groups = NULL;
-    SimHost *host;
+    g_autoptr(SimHostPtr) host = NULL;
     size_t i;
 
     if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, error))
@@ -492,7 +493,7 @@ simProfileLoad(const char *text, gsize len, GError **error)
     for (i = 0; groups[i]; i++) {
         if (g_str_has_prefix(groups[i], "mdev ") &&
             !loadMdev(host, kf, groups[i], groups[i] + 5, error))
-            goto error;
+            return NULL;
     }
     for (i = 0; groups[i]; i++) {
         const char *g = groups[i];
@@ -505,12 +506,12 @@ simProfileLoad(const char *text, gsize len, GError **error)
                 g_autofree char *val = getStr(kf, g, keys[k]);
 
                 if (!checkName(g, keys[k], FALSE, error))
-                    goto error;
+                    return NULL;
                 simHostAddDmi(host, keys[k], val ? val : "");
             }
         } else if (g_str_has_prefix(g, "pci ")) {
             if (!loadPci(host, kf, g, g + 4, error))
-                goto error;
+                return NULL;
         } else if (g_str_has_prefix(g, "virtual ")) {
             const char *slash = strchr(g + 8, '/');
             g_autofree char *cls = NULL;
@@ -522,12 +523,12 @@ simProfileLoad(const char *text, gsize len, GError **error)
                     g_set_error(error, G_KEY_FILE_ERROR,
                                 G_KEY_FILE_ERROR_INVALID_VALUE,
                                 "[%s]: expected [virtual CLASS/NAME]", g);
-                goto error;
+                return NULL;
             }
             cls = g_strndup(g + 8, slash - (g + 8));
             path = simHostAddVirtual(host, cls, slash + 1);
             if (!registerIf(host, kf, g, slash + 1, path, error))
-                goto error;
+                return NULL;
         } else if (g_str_has_prefix(g, "css ")) {
             g_autofree char *devno = getStr(kf, g, "devno");
             g_autofree char *driver = getStr(kf, g, "driver");
@@ -536,29 +537,25 @@ simProfileLoad(const char *text, gsize len, GError **error)
             if ((driver && !checkName(g, driver, FALSE, error)) ||
                 !checkName(g, g + 4, FALSE, error) ||
                 (devno && !checkName(g, devno, FALSE, error)))
-                goto error;
+                return NULL;
             if (!(path = simHostAddCss(host, g + 4, devno, driver, error)) ||
                 !registerIf(host, kf, g, g + 4, path, error))
-                goto error;
+                return NULL;
         } else if (g_str_has_prefix(g, "ap-card ")) {
             if (!loadApCard(host, kf, g, g + 8, error))
-                goto error;
+                return NULL;
         } else if (strcmp(g, "ap-matrix") == 0) {
             g_autofree char *path = simHostAddApMatrix(host);
 
             if (!registerIf(host, kf, g, "matrix", path, error))
-                goto error;
+                return NULL;
         } else if (!g_str_has_prefix(g, "mdev ") && !g_str_has_prefix(g, "type ") &&
                    !g_str_has_prefix(g, "attr ") && strcmp(g, "mdevsim") != 0) {
             g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
                         "unknown group [%s]", g);
-            goto error;
+            return NULL;
         }
     }
     simHostFinish(host);
-    return host;
-
- error:
-    simHostFree(host);
-    return NULL;
+    return g_steal_pointer(&host);
 }
