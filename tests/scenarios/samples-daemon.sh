@@ -165,9 +165,13 @@ daemon_group() {
 
     # --- enumeration: find each parent by its sysfs path, then check that
     # it shows its types, and is listed with --cap mdev_types
+    # (libvirt's name for a virtual device, <subsystem>_<name>, is tried
+    # first: under software emulation every virsh call costs)
     all=$(vlist)
     P_mtty=""; P_mdpy=""; P_mbochs=""
-    for name in $all; do
+    for name in mbochs_mbochs mdpy_mdpy mtty_mtty $all; do
+        case " $P_mtty $P_mdpy $P_mbochs " in *" $name "*) continue ;; esac
+        [ -n "$P_mtty" ] && [ -n "$P_mdpy" ] && [ -n "$P_mbochs" ] && break
         path=$(v nodedev-dumpxml "$name" 2>/dev/null | sed -n 's|.*<path>\(.*\)</path>.*|\1|p')
         [ -n "$path" ] || continue
         for p in $PARENTS; do
