@@ -215,3 +215,32 @@ def test_ap_sharing_and_guest_matrix(mdevsim):
     # Removing a device frees its APQNs.
     assert sim.remove(u2) == 0
     assert write_errno(os.path.join(d1, "assign_adapter"), "6") == 0
+
+
+def test_tree_is_not_writable_as_a_directory(demo):
+    """Like sysfs: no new files (EACCES), no mkdir, unlink, rmdir, rename,
+    symlink or link (EPERM), even for root."""
+    parent = demo.path("devices/virtual/mtty/mtty")
+    t = demo.type_dir("mtty", "mtty-1")
+    cases = [
+        (lambda: os.open(os.path.join(parent, "new"), os.O_CREAT | os.O_WRONLY, 0o644),
+         errno.EACCES),
+        (lambda: os.mkdir(os.path.join(parent, "newdir")), errno.EPERM),
+        (lambda: os.unlink(os.path.join(t, "name")), errno.EPERM),
+        (lambda: os.rmdir(os.path.join(t, "devices")), errno.EPERM),
+        (lambda: os.rename(os.path.join(t, "name"), os.path.join(t, "name2")),
+         errno.EPERM),
+        (lambda: os.symlink("x", os.path.join(parent, "lnk")), errno.EPERM),
+        (lambda: os.link(os.path.join(t, "name"), os.path.join(t, "name3")),
+         errno.EPERM),
+        (lambda: os.chmod(os.path.join(t, "name"), 0o666), errno.EPERM),
+        (lambda: os.unlink(demo.path("class/mdev_bus/mtty")), errno.EPERM),
+    ]
+    for i, (op, expect) in enumerate(cases):
+        try:
+            op()
+            raise AssertionError(f"case {i} succeeded")
+        except OSError as e:
+            assert e.errno == expect, (i, e)
+    assert sorted(os.listdir(t)) == ["available_instances", "create",
+                                     "device_api", "devices", "name"]

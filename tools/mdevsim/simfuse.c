@@ -391,7 +391,62 @@ opStatfs(fuse_req_t req, fuse_ino_t ino)
     fuse_reply_statfs(req, &st);
 }
 
+/* sysfs has no way to add, remove or rename entries from user space: the
+ * VFS answers EACCES for a new file and EPERM for everything else. */
+static void
+opCreate(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+         struct fuse_file_info *fi)
+{
+    fuse_reply_err(req, EACCES);
+}
+
+static void
+opMknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+        dev_t rdev)
+{
+    fuse_reply_err(req, EPERM);
+}
+
+static void
+opMkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+    fuse_reply_err(req, EPERM);
+}
+
+static void
+opUnlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    fuse_reply_err(req, EPERM);
+}
+
+static void
+opSymlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+    fuse_reply_err(req, EPERM);
+}
+
+static void
+opRename(fuse_req_t req, fuse_ino_t parent, const char *name,
+         fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+    fuse_reply_err(req, EPERM);
+}
+
+static void
+opLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+    fuse_reply_err(req, EPERM);
+}
+
 static const struct fuse_lowlevel_ops ops = {
+    .create = opCreate,
+    .mknod = opMknod,
+    .mkdir = opMkdir,
+    .unlink = opUnlink,
+    .rmdir = opUnlink,
+    .symlink = opSymlink,
+    .rename = opRename,
+    .link = opLink,
     .init = opInit,
     .lookup = opLookup,
     .forget = opForget,
