@@ -642,7 +642,8 @@ testSchemaPath(void)
     g_assert_null(ndNodeDeviceDefParseString(xml, ND_NODE_DEVICE_PARSE_EXISTING,
                                              ND_NODE_DEVICE_PARSE_VALIDATE,
                                              NULL, NULL));
-    expected = g_strdup_printf("Unable to validate doc against %s\n", rng);
+    expected = g_strdup_printf("XML document failed to validate against schema: "
+                               "Unable to validate doc against %s\n", rng);
     g_assert_true(g_str_has_prefix(ndGetLastErrorMessage(), expected));
     /* without the flag the same document parses */
     g_assert_nonnull(ndNodeDeviceDefParseString(xml, ND_NODE_DEVICE_PARSE_EXISTING,
@@ -729,7 +730,9 @@ testSingleFile(void)
     g_clear_pointer(&out, g_free);
     g_clear_pointer(&errout, g_free);
     g_assert_cmpint(runSelf(args_val, &out, &errout), ==, 1);
-    g_assert_true(g_str_has_prefix(errout, "error: Unable to validate doc against "));
+    g_assert_true(g_str_has_prefix(errout, "error: XML document failed to validate "
+                                           "against schema: Unable to validate doc "
+                                           "against "));
 }
 
 /* ---- single-file mode ---------------------------------------------------- */

@@ -243,12 +243,14 @@ ndXMLValidate(xmlDoc *doc, const char *schema_path)
     xmlRelaxNGFreeValidCtxt(vctxt);
     g_mutex_unlock(&schema_lock);
     if (rc != 0) {
-        /* libvirt's wording, under VIR_ERR_XML_INVALID_SCHEMA */
-        ndReportErrorFull(ND_FROM_NODEDEV, VIR_ERR_XML_INVALID_SCHEMA,
-                          __FILE__, __func__, __LINE__,
-                          _("Unable to validate doc against %1$s\n%2$s"),
-                          schema_path,
-                          errors->len ? errors->str : _("document is invalid"));
+        g_autofree char *msg = NULL;
+
+        /* libvirt's message for VIR_ERR_XML_INVALID_SCHEMA, prefix included:
+         * nderror has no prefix for this code, so report it whole */
+        msg = g_strdup_printf(_("XML document failed to validate against schema: Unable to validate doc against %1$s\n%2$s"),
+                              schema_path,
+                              errors->len ? errors->str : _("document is invalid"));
+        ndReportErrorRaw(ND_FROM_NODEDEV, VIR_ERR_XML_INVALID_SCHEMA, msg);
         return -1;
     }
     return 0;
