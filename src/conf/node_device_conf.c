@@ -4,7 +4,36 @@
  * node_device_parse.c and node_device_format.c. */
 #include <string.h>
 
+#include <libvirt/libvirt.h>
+
 #include "node_device_conf.h"
+
+/* The enum's order is libvirt's: listing flags are 1 << type. */
+#define CHECK_CAP_BIT(name) \
+    G_STATIC_ASSERT(VIR_CONNECT_LIST_NODE_DEVICES_CAP_##name == \
+                    1 << ND_NODE_DEV_CAP_##name)
+CHECK_CAP_BIT(SYSTEM);
+CHECK_CAP_BIT(PCI_DEV);
+CHECK_CAP_BIT(USB_DEV);
+CHECK_CAP_BIT(USB_INTERFACE);
+CHECK_CAP_BIT(NET);
+CHECK_CAP_BIT(SCSI_HOST);
+CHECK_CAP_BIT(SCSI_TARGET);
+CHECK_CAP_BIT(SCSI);
+CHECK_CAP_BIT(STORAGE);
+CHECK_CAP_BIT(FC_HOST);
+CHECK_CAP_BIT(VPORTS);
+CHECK_CAP_BIT(SCSI_GENERIC);
+CHECK_CAP_BIT(DRM);
+CHECK_CAP_BIT(MDEV_TYPES);
+CHECK_CAP_BIT(MDEV);
+CHECK_CAP_BIT(CCW_DEV);
+CHECK_CAP_BIT(CSS_DEV);
+CHECK_CAP_BIT(VDPA);
+CHECK_CAP_BIT(AP_CARD);
+CHECK_CAP_BIT(AP_QUEUE);
+CHECK_CAP_BIT(AP_MATRIX);
+CHECK_CAP_BIT(VPD);
 
 static const char *const cap_type_names[] = {
     "system",
