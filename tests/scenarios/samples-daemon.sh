@@ -160,6 +160,13 @@ hold_stop() {
     esac
 }
 
+# note TEXT: a TAP comment with what the client saw (errors are part of
+# the contract; the log then shows the exact message)
+note() {
+    printf '%s\n' "$1" | tr '\n' ' ' | sed -e 's/^/#   saw: /' -e 's/ *$//'
+    echo
+}
+
 daemon_group() {
     echo "# daemon group: virsh -c $ND_URI"
 
@@ -272,6 +279,7 @@ daemon_group() {
     # --- duplicate UUID, on another parent
     r=$(vcreate "$P_mdpy" mdpy-vga "$ub")
     check_match "daemon: duplicate uuid refused precisely" "^ERR .*($ERR_UUID_EXISTS)" "$r"
+    note "$r"
     check_match "daemon: duplicate uuid error names the uuid" "$ub" "$r"
     check "daemon: no mdpy device after the refused duplicate" "" \
         "$(ls "$(tdir mdpy mdpy-vga)/devices")"
@@ -289,6 +297,7 @@ daemon_group() {
     check "daemon: one mtty-1 left through availableInstances" "1" "$(xml_avail "$P_mtty" mtty-1)"
     r=$(vcreate "$P_mtty" mtty-2 "$(uuid 1199)")
     check_match "daemon: exhausted mtty-2 gives no instances left" "^ERR .*($ERR_NO_INSTANCES)" "$r"
+    note "$r"
     check "daemon: nothing created by the refused mtty-2" "no" "$(present "$(uuid 1199)")"
 
     res=""
@@ -300,6 +309,7 @@ daemon_group() {
         "$(for t in mdpy-hd mdpy-vga mdpy-xga; do printf '%s ' "$(xml_avail "$P_mdpy" $t)"; done | sed 's/ $//')"
     r=$(vcreate "$P_mdpy" mdpy-xga "$(uuid 1299)")
     check_match "daemon: exhausted mdpy gives no instances left" "^ERR .*($ERR_NO_INSTANCES)" "$r"
+    note "$r"
     check "daemon: nothing created by the refused mdpy" "no" "$(present "$(uuid 1299)")"
 
     res=""
@@ -445,6 +455,7 @@ daemon_group() {
         fi
         out=$(v nodedev-destroy "$h" 2>&1)
         check_match "daemon: destroy refused while in use" "$ERR_IN_USE" "$out"
+        note "$out"
         check "daemon: held device still exists" "yes" "$(present "$uh")"
         check "daemon: held device still listed" "$h" "$(vlist --cap mdev)"
         hold_stop "$uh"
@@ -460,6 +471,7 @@ daemon_group() {
         mdev_xml "$ND_TMP/ro.xml" "$P_mtty" mtty-1
         out=$(vro nodedev-create "$ND_TMP/ro.xml" 2>&1)
         check_match "daemon: read-only socket refuses create" "$ERR_READ_ONLY" "$out"
+        note "$out"
         check "daemon: read-only socket lists parents" \
             "$(vlist --cap mdev_types)" \
             "$(vro nodedev-list --cap mdev_types 2>&1 | sed -e '/^[[:space:]]*$/d' -e 's/^[[:space:]]*//' | sort)"
