@@ -185,3 +185,25 @@ def test_bad_profiles_are_refused(tmp_path):
         assert r.returncode == 1, name
         assert message in r.stderr, (name, r.stderr)
         assert not is_mounted(str(mnt)), name
+
+
+def test_driver_unbind_and_bind(demo):
+    """An administrator unbinding the vendor driver of a parent: its mdevs
+    and types vanish; binding it again brings the types back."""
+    assert demo.create("0000:41:00.0", "nvidia-256", U) == 0
+    drv = demo.path("bus/pci/drivers/nvidia")
+    assert write_errno(os.path.join(drv, "unbind"), "0000:41:00.0\n") == 0
+    dev = demo.path("bus/pci/devices/0000:41:00.0")
+    assert not os.path.lexists(os.path.join(dev, "driver"))
+    assert not os.path.lexists(os.path.join(drv, "0000:41:00.0"))
+    assert not os.path.exists(os.path.join(dev, "mdev_supported_types"))
+    assert "0000:41:00.0" not in os.listdir(demo.path("class/mdev_bus"))
+    assert os.listdir(demo.path("bus/mdev/devices")) == []
+    # Not bound (any more), or no such device: ENODEV.
+    assert write_errno(os.path.join(drv, "unbind"), "0000:41:00.0") == errno.ENODEV
+    assert write_errno(os.path.join(drv, "unbind"), "0000:99:00.0") == errno.ENODEV
+    assert write_errno(os.path.join(drv, "bind"), "0000:42:00.0") == errno.ENODEV
+    assert write_errno(os.path.join(drv, "bind"), "0000:41:00.0") == 0
+    assert os.readlink(os.path.join(dev, "driver")) == "../../../bus/pci/drivers/nvidia"
+    assert demo.avail("0000:41:00.0", "nvidia-256") == 16
+    assert "0000:41:00.0" in os.listdir(demo.path("class/mdev_bus"))

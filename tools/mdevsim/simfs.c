@@ -236,6 +236,48 @@ simFsRelative(const char *from_dir, const char *to)
     return g_string_free(out, FALSE);
 }
 
+/**
+ * simFsLinkTarget:
+ * @fs: the tree
+ * @link: a link node
+ *
+ * Returns: the node @link points to (one level, borrowed) or NULL.
+ */
+SimNode *
+simFsLinkTarget(SimFs *fs, SimNode *link)
+{
+    g_autofree char *dir = NULL;
+    g_autoptr(GPtrArray) parts = g_ptr_array_new();
+    g_auto(GStrv) base = NULL;
+    g_auto(GStrv) rel = NULL;
+    g_autofree char *path = NULL;
+    size_t i;
+
+    if (!link || link->kind != SIM_NODE_LINK || !link->parent)
+        return NULL;
+    dir = simFsPath(link->parent);
+    base = g_strsplit(dir, "/", -1);
+    rel = g_strsplit(link->target, "/", -1);
+    for (i = 0; base[i]; i++) {
+        if (*base[i])
+            g_ptr_array_add(parts, base[i]);
+    }
+    for (i = 0; rel[i]; i++) {
+        if (!*rel[i] || strcmp(rel[i], ".") == 0)
+            continue;
+        if (strcmp(rel[i], "..") == 0) {
+            if (parts->len == 0)
+                return NULL;
+            g_ptr_array_remove_index(parts, parts->len - 1);
+        } else {
+            g_ptr_array_add(parts, rel[i]);
+        }
+    }
+    g_ptr_array_add(parts, NULL);
+    path = g_strjoinv("/", (char **)parts->pdata);
+    return simFsLookupPath(fs, path);
+}
+
 /* Adds a link @name in @dir pointing at @abs_target (root-relative path),
  * stored as a relative target. */
 SimNode *

@@ -68,6 +68,7 @@ SimNode *simFsAddLinkTo(SimFs *fs, SimNode *dir, const char *name,
                         SimNode *target);
 
 char *simFsPath(SimNode *node);
+SimNode *simFsLinkTarget(SimFs *fs, SimNode *link);
 void simFsRemove(SimFs *fs, SimNode *node);
 void simFsForget(SimFs *fs, SimNode *node, guint64 nlookup);
 char *simFsRelative(const char *from_dir, const char *to);

@@ -94,6 +94,7 @@ struct _SimHost {
     GHashTable *mdevs;       /* uuid -> SimMdev * (owned) */
     GHashTable *busy;        /* uuid set */
     GPtrArray *pcis;         /* SimPci * (owned) */
+    GPtrArray *drivers;      /* SimDriver * (owned) */
     SimIds groups;
     SimIds vfio_ids;
     int inject_create;
@@ -106,6 +107,7 @@ struct _SimHost {
 };
 
 static void mdevDelete(SimMdev *mdev);
+static void driverFree(gpointer p);
 
 /* ---- small helpers ------------------------------------------------ */
 
@@ -557,6 +559,7 @@ simHostNew(void)
     host->mdevs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, mdevFree);
     host->busy = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     host->pcis = g_ptr_array_new_with_free_func(g_free);
+    host->drivers = g_ptr_array_new_with_free_func(driverFree);
     host->inject_attr = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     idsInit(&host->groups);
     idsInit(&host->vfio_ids);
@@ -596,6 +599,7 @@ simHostFree(SimHost *host)
     g_hash_table_unref(host->busy);
     g_hash_table_unref(host->inject_attr);
     g_ptr_array_unref(host->pcis);
+    g_ptr_array_unref(host->drivers);
     g_array_unref(host->groups.used);
     g_array_unref(host->vfio_ids.used);
     g_free(host->inject_vanish);
@@ -763,21 +767,118 @@ pciAddGroup(SimHost *host, SimNode *dir, const char *addr, int group)
     simFsAddLinkTo(host->fs, dir, "iommu_group", gdir);
 }
 
+/* A device driver of a bus (bus/BUS/drivers/NAME) with bind/unbind. */
+typedef struct {
+    SimHost *host;
+    char *bus;
+    char *name;
+    SimNode *dir;
+} SimDriver;
+
+static void
+driverFree(gpointer p)
+{
+    SimDriver *drv = p;
+
+    g_free(drv->bus);
+    g_free(drv->name);
+    g_free(drv);
+}
+
+/* The device directory of bus device @name (the target of
+ * bus/BUS/devices/NAME), or NULL. */
+static SimNode *
+busDevice(SimDriver *drv, const char *buf, size_t len)
+{
+    g_autofree char *name = g_strndup(buf, len);
+    g_autofree char *path = NULL;
+
+    g_strchomp(name);
+    if (!*name || strchr(name, '/'))
+        return NULL;
+    path = g_strdup_printf("bus/%s/devices/%s", drv->bus, name);
+    return simFsLinkTarget(drv->host->fs, simFsLookupPath(drv->host->fs, path));
+}
+
+static void
+parentsOfDevice(SimHost *host, SimNode *dev, gboolean registered_wanted,
+                GPtrArray *out)
+{
+    guint i;
+
+    for (i = 0; i < host->parent_order->len; i++) {
+        SimParent *p = g_ptr_array_index(host->parent_order, i);
+
+        if (p->dir == dev && p->registered == registered_wanted)
+            g_ptr_array_add(out, p);
+    }
+}
+
+/* unbind: the vendor driver leaves the device; an mdev parent on it
+ * unregisters, its devices vanish. */
+static int
+driverUnbindWrite(SimNode *node, const char *buf, size_t len)
+{
+    SimDriver *drv = node->data;
+    SimHost *host = drv->host;
+    SimNode *dev = busDevice(drv, buf, len);
+    SimNode *link = simFsChild(dev, "driver");
+    g_autoptr(GPtrArray) parents = g_ptr_array_new();
+    guint i;
+
+    if (!dev || !link || simFsLinkTarget(host->fs, link) != drv->dir)
+        return ENODEV;
+    parentsOfDevice(host, dev, TRUE, parents);
+    for (i = 0; i < parents->len; i++)
+        simHostUnregisterParent(host, ((SimParent *)g_ptr_array_index(parents, i))->name);
+    simFsRemove(host->fs, link);
+    simFsRemove(host->fs, simFsChild(drv->dir, dev->name));
+    return 0;
+}
+
+/* bind: the driver takes an unbound device; a parent that was registered
+ * on it registers again. */
+static int
+driverBindWrite(SimNode *node, const char *buf, size_t len)
+{
+    SimDriver *drv = node->data;
+    SimHost *host = drv->host;
+    SimNode *dev = busDevice(drv, buf, len);
+    g_autoptr(GPtrArray) parents = g_ptr_array_new();
+    guint i;
+
+    if (!dev || simFsChild(dev, "driver"))
+        return ENODEV;
+    simFsAddLinkTo(host->fs, drv->dir, dev->name, dev);
+    simFsAddLinkTo(host->fs, dev, "driver", drv->dir);
+    parentsOfDevice(host, dev, FALSE, parents);
+    for (i = 0; i < parents->len; i++)
+        simHostReregisterParent(host, ((SimParent *)g_ptr_array_index(parents, i))->name);
+    return 0;
+}
+
 static void
 bindDriver(SimHost *host, SimNode *dir, const char *bus, const char *name,
            const char *driver)
 {
     g_autofree char *drvpath = g_strdup_printf("bus/%s/drivers/%s", bus, driver);
-    SimNode *drv = simFsLookupPath(host->fs, drvpath);
+    SimNode *drvdir = simFsLookupPath(host->fs, drvpath);
 
-    if (!drv) {
-        drv = simFsMkdirP(host->fs, drvpath);
-        simFsAddFile(host->fs, drv, "bind", 0200, "");
-        simFsAddFile(host->fs, drv, "unbind", 0200, "");
-        simFsAddFile(host->fs, drv, "uevent", 0200, "");
+    if (!drvdir) {
+        SimDriver *drv = g_new0(SimDriver, 1);
+
+        drvdir = simFsMkdirP(host->fs, drvpath);
+        drv->host = host;
+        drv->bus = g_strdup(bus);
+        drv->name = g_strdup(driver);
+        drv->dir = drvdir;
+        g_ptr_array_add(host->drivers, drv);
+        simFsAddDynFile(host->fs, drvdir, "bind", 0200, NULL, driverBindWrite, drv);
+        simFsAddDynFile(host->fs, drvdir, "unbind", 0200, NULL, driverUnbindWrite, drv);
+        simFsAddFile(host->fs, drvdir, "uevent", 0200, "");
     }
-    simFsAddLinkTo(host->fs, drv, name, dir);
-    simFsAddLinkTo(host->fs, dir, "driver", drv);
+    simFsAddLinkTo(host->fs, drvdir, name, dir);
+    simFsAddLinkTo(host->fs, dir, "driver", drvdir);
 }
 
 static int registerParent(SimHost *host, const char *name, const char *path,
