@@ -12,11 +12,21 @@
  * all of them are released.
  *
  * Reservations. A create or start puts its UUID in pending_uuids and
- * counts itself in pending_types (parent + type) and pending_parents
- * before it writes anything, so two calls cannot take the same UUID or the
- * last instance, and the rescan ignores the half-made device and the
- * parent's changing instance counts until the call has put the finished
- * device in the list. A destroy marks the device busy for the same reason.
+ * counts itself in pending_parents before it writes anything, so two
+ * calls cannot take the same UUID, and the rescan ignores the half-made
+ * device and the parent's changing instance counts until the call has put
+ * the finished device in the list. The last instance is reserved by a
+ * per-parent lock held from the check of available_instances to the end
+ * of the 'create' write (which returns once the device exists): creates on
+ * one parent are checked and written one at a time, creates on different
+ * parents and every other call go on meanwhile. A destroy marks the device
+ * busy for the same reasons.
+ *
+ * Generations. A rescan reads sysfs without the lock, so its snapshot may
+ * predate an operation that finished meanwhile. Every completed operation
+ * bumps drv->generation and stamps what it changed (devices, parents, and
+ * the names of devices it removed); the rescan notes the generation
+ * before it reads and leaves alone anything stamped later.
  */
 #include <string.h>
 
@@ -93,8 +103,11 @@ struct _ndDriver {
     GMutex lock;
     ndDeviceList *devs;
     GHashTable *pending_uuids;    /* uuid */
-    GHashTable *pending_types;    /* "bus/type" -> count */
     GHashTable *pending_parents;  /* bus -> count */
+    GHashTable *parent_locks;     /* bus -> GMutex *, never removed */
+    guint64 generation;           /* counts completed operations */
+    GHashTable *removed;          /* name -> generation of devices our
+                                   * operations removed from the list */
 
     GMutex config_lock;
     ndPersistCache *persist;
@@ -282,8 +295,16 @@ driverRefreshParent(ndDriver *drv, ndDevice *parent, gboolean set_sig)
     if (set_sig) {
         g_free(parent->avail_sig);
         parent->avail_sig = ndEnumAvailSig(types);
+        parent->changed = drv->generation;
     }
     ndDeviceSetMdevTypes(parent, g_steal_pointer(&types));
+}
+
+/* Must hold drv->lock. A new generation for a completed operation. */
+static guint64
+driverBump(ndDriver *drv)
+{
+    return ++drv->generation;
 }
 
 /* ---- listing ---- */
@@ -488,6 +509,7 @@ typedef struct {
     char *uuid;
     char *name;               /* mdev_<uuid>_<bus> */
     GPtrArray *attrs;         /* ndMdevAttr *, in order */
+    GMutex *parent_lock;      /* drv->parent_locks' entry for @bus */
 } ndCreatePlan;
 
 static void
@@ -505,10 +527,27 @@ createPlanFree(ndCreatePlan *plan)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndCreatePlan, createPlanFree);
 
-static char *
-pendingTypeKey(const char *bus, const char *type)
+static void
+parentLockFree(gpointer opaque)
 {
-    return g_strdup_printf("%s/%s", bus, type);
+    GMutex *lock = opaque;
+
+    g_mutex_clear(lock);
+    g_free(lock);
+}
+
+/* Must hold drv->lock. The lock serialising creates on @bus. */
+static GMutex *
+driverParentLock(ndDriver *drv, const char *bus)
+{
+    GMutex *lock = g_hash_table_lookup(drv->parent_locks, bus);
+
+    if (!lock) {
+        lock = g_new0(GMutex, 1);
+        g_mutex_init(lock);
+        g_hash_table_insert(drv->parent_locks, g_strdup(bus), lock);
+    }
+    return lock;
 }
 
 /* Must hold drv->lock. The parent named @parent: a node device name, or
@@ -574,10 +613,8 @@ driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
     g_autoptr(ndMdevTypeInfo) info = NULL;
     g_autofree char *uuid = NULL;
     g_autofree char *name = NULL;
-    g_autofree char *type_key = NULL;
     g_autoptr(ndMdevInfo) live = NULL;
     ndDevice *other;
-    int pending;
 
     if (driverCheckType(drv, parent, type, &info) < 0)
         return -1;
@@ -619,9 +656,8 @@ driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
         return -1;
     }
 
-    type_key = pendingTypeKey(parent->mdev_bus, type);
-    pending = countGet(drv->pending_types, type_key);
-    if (info->available_instances <= (unsigned int) pending) {
+    /* a cheap early answer; the binding check is in driverWriteDevice() */
+    if (info->available_instances == 0) {
         ndReportError(ND_ERR_OPERATION_INVALID,
                       _("no instances of mediated device type '%1$s' left on parent device '%2$s'"),
                       type, ndDeviceGetName(parent));
@@ -629,8 +665,8 @@ driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
     }
 
     g_hash_table_add(drv->pending_uuids, g_strdup(uuid));
-    countAdd(drv->pending_types, type_key, 1);
     countAdd(drv->pending_parents, parent->mdev_bus, 1);
+    plan->parent_lock = driverParentLock(drv, parent->mdev_bus);
 
     plan->bus = g_strdup(parent->mdev_bus);
     plan->parent_name = g_strdup(ndDeviceGetName(parent));
@@ -644,11 +680,32 @@ driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
 static void
 driverUnreserve(ndDriver *drv, const ndCreatePlan *plan)
 {
-    g_autofree char *type_key = pendingTypeKey(plan->bus, plan->type);
-
     g_hash_table_remove(drv->pending_uuids, plan->uuid);
-    countAdd(drv->pending_types, type_key, -1);
     countAdd(drv->pending_parents, plan->bus, -1);
+}
+
+/* No lock held. Under the parent's lock: checks that an instance of the
+ * type is left, then writes 'create'. */
+static int
+driverWriteCreate(ndDriver *drv, const ndCreatePlan *plan)
+{
+    unsigned int avail = 0;
+    int rc = -1;
+
+    g_mutex_lock(plan->parent_lock);
+    if (ndMdevTypeReadAvailable(drv->sysfs, plan->bus, plan->type, &avail) < 0)
+        goto cleanup;
+    if (avail == 0) {
+        ndReportError(ND_ERR_OPERATION_INVALID,
+                      _("no instances of mediated device type '%1$s' left on parent device '%2$s'"),
+                      plan->type, plan->parent_name);
+        goto cleanup;
+    }
+    rc = ndMdevCreate(drv->sysfs, plan->bus, plan->type, plan->uuid);
+
+ cleanup:
+    g_mutex_unlock(plan->parent_lock);
+    return rc;
 }
 
 /* No lock held. Writes 'create', then each attribute in order; on an
@@ -659,7 +716,7 @@ driverWriteDevice(ndDriver *drv, const ndCreatePlan *plan)
 {
     guint i;
 
-    if (ndMdevCreate(drv->sysfs, plan->bus, plan->type, plan->uuid) < 0)
+    if (driverWriteCreate(drv, plan) < 0)
         return -1;
 
     for (i = 0; i < plan->attrs->len; i++) {
@@ -734,6 +791,7 @@ driverCarryOut(ndDriver *drv, ndCreatePlan *plan, gboolean start)
                           info ? info->driver : NULL,
                           info ? info->iommu_group : -1, plan->attrs);
     dev->busy = FALSE;
+    dev->changed = driverBump(drv);
     driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, plan->bus), TRUE);
     eventQueueLifecycle(drv, plan->name, VIR_NODE_DEVICE_EVENT_CREATED);
     g_mutex_unlock(&drv->lock);
@@ -946,10 +1004,16 @@ ndDriverDestroy(ndDriver *drv, const char *name)
     if (dev)
         dev->busy = FALSE;
     if (rc == 0 && dev) {
-        if (dev->persistent)
+        guint64 gen = driverBump(drv);
+
+        if (dev->persistent) {
             ndDeviceSetMdevInactive(dev);
-        else
+            dev->changed = gen;
+        } else {
             ndDeviceListRemove(drv->devs, name);
+            g_hash_table_replace(drv->removed, g_strdup(name),
+                                 g_memdup2(&gen, sizeof(gen)));
+        }
         driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, bus), TRUE);
         eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_DELETED);
     }
@@ -1310,7 +1374,7 @@ driverSyncDefinitions(ndDriver *drv, GPtrArray *defs, gboolean events)
  * buses that newly registered in @ret_new_buses. */
 static void
 driverSyncParents(ndDriver *drv, GPtrArray *parents, GHashTable *types_by_bus,
-                  GPtrArray *new_buses)
+                  GPtrArray *new_buses, guint64 snap)
 {
     g_autoptr(GHashTable) present = g_hash_table_new(g_str_hash, g_str_equal);
     guint i;
@@ -1341,7 +1405,7 @@ driverSyncParents(ndDriver *drv, GPtrArray *parents, GHashTable *types_by_bus,
             g_ptr_array_add(new_buses, g_strdup(info->name));
             changed = TRUE;
         }
-        if (countGet(drv->pending_parents, info->name) > 0)
+        if (countGet(drv->pending_parents, info->name) > 0 || dev->changed > snap)
             continue;
         sig = ndEnumAvailSig(types);
         if (g_strcmp0(sig, dev->avail_sig) != 0) {
@@ -1367,8 +1431,16 @@ driverSyncParents(ndDriver *drv, GPtrArray *parents, GHashTable *types_by_bus,
 }
 
 /* Must hold drv->lock. Brings the active mdevs in line with sysfs. */
+static gboolean
+driverRemovedSince(ndDriver *drv, const char *name, guint64 snap)
+{
+    guint64 *gen = g_hash_table_lookup(drv->removed, name);
+
+    return gen && *gen > snap;
+}
+
 static void
-driverSyncMdevs(ndDriver *drv, GPtrArray *mdevs)
+driverSyncMdevs(ndDriver *drv, GPtrArray *mdevs, guint64 snap)
 {
     g_autoptr(GHashTable) live = g_hash_table_new_full(g_str_hash, g_str_equal,
                                                        g_free, NULL);
@@ -1382,8 +1454,9 @@ driverSyncMdevs(ndDriver *drv, GPtrArray *mdevs)
 
         g_hash_table_add(live, g_strdup(name));
         if (g_hash_table_contains(drv->pending_uuids, info->uuid) ||
-            (dev && dev->busy))
-            continue;   /* one of our operations is making it */
+            (dev && (dev->busy || dev->changed > snap)) ||
+            driverRemovedSince(drv, name, snap))
+            continue;   /* one of our operations is making it or made it */
         if (dev && dev->active)
             continue;
         if (!dev) {
@@ -1403,7 +1476,7 @@ driverSyncMdevs(ndDriver *drv, GPtrArray *mdevs)
     for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
         ndDevice *dev = ndDeviceListGet(drv->devs, i);
 
-        if (dev->uuid && dev->active && !dev->busy &&
+        if (dev->uuid && dev->active && !dev->busy && dev->changed <= snap &&
             !g_hash_table_contains(live, ndDeviceGetName(dev)))
             g_ptr_array_add(gone, g_strdup(ndDeviceGetName(dev)));
     }
@@ -1481,10 +1554,16 @@ ndDriverRescan(ndDriver *drv)
     g_autoptr(GHashTable) types_by_bus =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                               (GDestroyNotify) g_ptr_array_unref);
+    GHashTableIter iter;
+    gpointer value;
+    guint64 snap;
     guint i;
 
     g_mutex_lock(&drv->rescan_lock);
     g_mutex_lock(&drv->config_lock);
+    g_mutex_lock(&drv->lock);
+    snap = drv->generation;
+    g_mutex_unlock(&drv->lock);
 
     if (ndPersistLoad(drv->persist, &defs) < 0) {
         ND_WARN("cannot rescan definitions: %s", ndGetLastErrorMessage());
@@ -1510,8 +1589,14 @@ ndDriverRescan(ndDriver *drv)
     }
 
     g_mutex_lock(&drv->lock);
-    driverSyncParents(drv, parents, types_by_bus, new_buses);
-    driverSyncMdevs(drv, mdevs);
+    driverSyncParents(drv, parents, types_by_bus, new_buses, snap);
+    driverSyncMdevs(drv, mdevs, snap);
+    /* later rescans start from later snapshots */
+    g_hash_table_iter_init(&iter, drv->removed);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        if (*(guint64 *) value <= snap)
+            g_hash_table_iter_remove(&iter);
+    }
     if (defs)
         driverSyncDefinitions(drv, defs, TRUE);
     if (drv->autostart && new_buses->len > 0)
@@ -1712,8 +1797,10 @@ ndDriverNew(const ndDriverConfig *cfg)
     drv->events = g_ptr_array_new_with_free_func(eventFree);
     drv->pending_uuids = g_hash_table_new_full(g_str_hash, g_str_equal,
                                                g_free, NULL);
-    drv->pending_types = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                               g_free, NULL);
+    drv->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         g_free);
+    drv->parent_locks = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                              g_free, parentLockFree);
     drv->pending_parents = g_hash_table_new_full(g_str_hash, g_str_equal,
                                                  g_free, NULL);
     drv->devs = ndDeviceListNew();
@@ -1765,7 +1852,8 @@ ndDriverFree(ndDriver *drv)
     ndDeviceListFree(drv->devs);
     ndPersistCacheFree(drv->persist);
     g_clear_pointer(&drv->pending_uuids, g_hash_table_unref);
-    g_clear_pointer(&drv->pending_types, g_hash_table_unref);
+    g_clear_pointer(&drv->parent_locks, g_hash_table_unref);
+    g_clear_pointer(&drv->removed, g_hash_table_unref);
     g_clear_pointer(&drv->pending_parents, g_hash_table_unref);
     g_clear_pointer(&drv->callbacks, g_array_unref);
     g_clear_pointer(&drv->events, g_ptr_array_unref);

@@ -27,6 +27,9 @@ struct _ndDevice {
     gboolean autostart;
     gboolean busy;            /* create/start/destroy in progress: the
                                * rescan leaves it alone */
+    guint64 changed;          /* the driver's generation when one of its
+                               * operations last changed it: a rescan
+                               * whose snapshot is older leaves it alone */
 
     /* mediated devices only */
     char *uuid;               /* canonical lower-case */
