@@ -275,39 +275,29 @@ typeDir(const char *parent, const char *type_id)
 }
 
 static int
-typeReadAvailable(ndSysfs *sysfs, const char *dir, const char *parent,
-                  const char *type_id, unsigned int *ret_value)
+reportNoAvailable(const char *parent, const char *type_id)
 {
-    g_autofree char *rel = g_build_filename(dir, "available_instances", NULL);
-    int rc = ndSysfsReadUInt(sysfs, rel, 10, ret_value);
-
-    if (rc == 0) {
-        ndReportError(ND_ERR_INTERNAL_ERROR,
-                      _("mediated device type '%1$s' of parent '%2$s' has no available_instances"),
-                      type_id, parent);
-        return -1;
-    }
-    return rc < 0 ? -1 : 0;
+    ndReportError(ND_ERR_INTERNAL_ERROR,
+                  _("mediated device type '%1$s' of parent '%2$s' has no available_instances"),
+                  type_id, parent);
+    return -1;
 }
 
-/* Reads the type at @dir; both names already checked. */
+/* Reads the type in the open directory @tdir; names already checked. */
 static int
-typeRead(ndSysfs *sysfs, const char *parent, const char *type_id,
-         const char *dir, ndMdevTypeInfo **ret_info)
+typeRead(ndSysfsDir *tdir, const char *parent, const char *type_id,
+         ndMdevTypeInfo **ret_info)
 {
     g_autoptr(ndMdevTypeInfo) info = g_new0(ndMdevTypeInfo, 1);
-    g_autofree char *rel_name = g_build_filename(dir, "name", NULL);
-    g_autofree char *rel_desc = g_build_filename(dir, "description", NULL);
-    g_autofree char *rel_api = g_build_filename(dir, "device_api", NULL);
-    g_autofree char *rel_devs = g_build_filename(dir, "devices", NULL);
     g_auto(GStrv) names = NULL;
     g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func(g_free);
     size_t i;
+    int rc;
 
     info->id = g_strdup(type_id);
-    if (ndSysfsReadString(sysfs, rel_name, &info->name) < 0 ||
-        ndSysfsReadString(sysfs, rel_desc, &info->description) < 0 ||
-        ndSysfsReadString(sysfs, rel_api, &info->device_api) < 0)
+    if (ndSysfsDirReadString(tdir, "name", &info->name) < 0 ||
+        ndSysfsDirReadString(tdir, "description", &info->description) < 0 ||
+        ndSysfsDirReadString(tdir, "device_api", &info->device_api) < 0)
         return -1;
     if (!info->device_api || !*info->device_api) {
         ndReportError(ND_ERR_INTERNAL_ERROR,
@@ -315,11 +305,14 @@ typeRead(ndSysfs *sysfs, const char *parent, const char *type_id,
                       type_id, parent);
         return -1;
     }
-    if (typeReadAvailable(sysfs, dir, parent, type_id,
-                          &info->available_instances) < 0)
+    rc = ndSysfsDirReadUInt(tdir, "available_instances", 10,
+                            &info->available_instances);
+    if (rc < 0)
         return -1;
+    if (rc == 0)
+        return reportNoAvailable(parent, type_id);
 
-    if (ndSysfsListDir(sysfs, rel_devs, &names) < 0)
+    if (ndSysfsDirListDir(tdir, "devices", &names) < 0)
         return -1;
     for (i = 0; names && names[i]; i++) {
         if (ndMdevUUIDIsValid(names[i]))
@@ -347,14 +340,17 @@ ndMdevTypeRead(ndSysfs *sysfs, const char *parent, const char *type_id,
                ndMdevTypeInfo **ret_info)
 {
     g_autofree char *dir = NULL;
+    g_autoptr(ndSysfsDir) tdir = NULL;
 
     *ret_info = NULL;
     if (checkParentName(parent) < 0 || checkTypeId(type_id) < 0)
         return -1;
     dir = typeDir(parent, type_id);
-    if (!ndSysfsIsDir(sysfs, dir))
+    if (ndSysfsDirOpen(sysfs, dir, &tdir) < 0)
+        return -1;
+    if (!tdir)
         return 0;
-    if (typeRead(sysfs, parent, type_id, dir, ret_info) < 0)
+    if (typeRead(tdir, parent, type_id, ret_info) < 0)
         return -1;
     return 1;
 }
@@ -374,24 +370,26 @@ ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
     g_autoptr(GPtrArray) types =
         g_ptr_array_new_with_free_func((GDestroyNotify) ndMdevTypeInfoFree);
     g_autofree char *rel = NULL;
+    g_autoptr(ndSysfsDir) tsdir = NULL;
     g_auto(GStrv) names = NULL;
     size_t i;
 
     if (checkParentName(parent) < 0)
         return -1;
+    /* resolve the parent once; each type is then one lookup away */
     rel = g_build_filename(MDEV_BUS_CLASS, parent, "mdev_supported_types", NULL);
-    if (ndSysfsListDir(sysfs, rel, &names) < 0)
+    if (ndSysfsDirOpen(sysfs, rel, &tsdir) < 0)
+        return -1;
+    if (tsdir && ndSysfsDirListDir(tsdir, ".", &names) < 0)
         return -1;
     for (i = 0; names && names[i]; i++) {
-        g_autofree char *dir = NULL;
+        g_autoptr(ndSysfsDir) tdir = NULL;
         ndMdevTypeInfo *info = NULL;
 
         if (!ndSysfsNameIsSafe(names[i]))
             continue;
-        dir = typeDir(parent, names[i]);
-        if (!ndSysfsIsDir(sysfs, dir))
-            continue;
-        if (typeRead(sysfs, parent, names[i], dir, &info) < 0) {
+        if (ndSysfsDirOpenAt(tsdir, names[i], &tdir) < 0 || !tdir ||
+            typeRead(tdir, parent, names[i], &info) < 0) {
             ND_DEBUG("skipping mdev type '%s' of '%s': %s", names[i], parent,
                      ndGetLastErrorMessage());
             ndResetLastError();
@@ -436,18 +434,25 @@ ndMdevTypeReadAvailable(ndSysfs *sysfs, const char *parent,
                         const char *type_id, unsigned int *ret_value)
 {
     g_autofree char *dir = NULL;
+    g_autofree char *file = NULL;
     g_autofree char *parent_dir = NULL;
+    int rc;
 
     if (checkParentName(parent) < 0 || checkTypeId(type_id) < 0)
         return -1;
     dir = typeDir(parent, type_id);
-    if (!ndSysfsIsDir(sysfs, dir)) {
-        parent_dir = g_build_filename(MDEV_BUS_CLASS, parent, NULL);
-        if (!ndSysfsIsDir(sysfs, parent_dir))
-            return reportNoParent(parent);
+    file = g_build_filename(dir, "available_instances", NULL);
+    /* one lookup on the fast path; work out what is missing only after */
+    if ((rc = ndSysfsReadUInt(sysfs, file, 10, ret_value)) < 0)
+        return -1;
+    if (rc > 0)
+        return 0;
+    parent_dir = g_build_filename(MDEV_BUS_CLASS, parent, NULL);
+    if (!ndSysfsIsDir(sysfs, parent_dir))
+        return reportNoParent(parent);
+    if (!ndSysfsIsDir(sysfs, dir))
         return reportNoType(parent, type_id);
-    }
-    return typeReadAvailable(sysfs, dir, parent, type_id, ret_value);
+    return reportNoAvailable(parent, type_id);
 }
 
 /* ---- devices ------------------------------------------------------------ */
@@ -473,12 +478,10 @@ ndMdevInfoFree(ndMdevInfo *info)
 }
 
 static void
-mdevReadLinkName(ndSysfs *sysfs, const char *dir, const char *file, char **ret)
+mdevReadLinkName(ndSysfsDir *dev, const char *file, char **ret)
 {
-    g_autofree char *rel = g_build_filename(dir, file, NULL);
-
-    if (ndSysfsReadLinkBasename(sysfs, rel, ret) < 0) {
-        ND_DEBUG("ignoring %s: %s", rel, ndGetLastErrorMessage());
+    if (ndSysfsDirReadLinkBasename(dev, file, ret) < 0) {
+        ND_DEBUG("ignoring %s: %s", file, ndGetLastErrorMessage());
         ndResetLastError();
         *ret = NULL;
     }
@@ -496,6 +499,7 @@ int
 ndMdevRead(ndSysfs *sysfs, const char *uuid, ndMdevInfo **ret_info)
 {
     g_autoptr(ndMdevInfo) info = NULL;
+    g_autoptr(ndSysfsDir) dev = NULL;
     g_autofree char *lower = NULL;
     g_autofree char *link = NULL;
     g_autofree char *relpath = NULL;
@@ -510,19 +514,23 @@ ndMdevRead(ndSysfs *sysfs, const char *uuid, ndMdevInfo **ret_info)
     link = g_build_filename(MDEV_BUS_DEVICES, lower, NULL);
     if (ndSysfsResolve(sysfs, link, &relpath) < 0)
         return -1;
-    if (!relpath || !ndSysfsIsDir(sysfs, relpath))
+    if (!relpath)
+        return 0;
+    if (ndSysfsDirOpen(sysfs, relpath, &dev) < 0)
+        return -1;
+    if (!dev)
         return 0;
 
     info = g_new0(ndMdevInfo, 1);
     info->uuid = g_steal_pointer(&lower);
     info->iommu_group = -1;
-    mdevReadLinkName(sysfs, relpath, "mdev_type", &info->type_id);
+    mdevReadLinkName(dev, "mdev_type", &info->type_id);
     if (!info->type_id) {
         ND_DEBUG("mdev '%s' has no mdev_type link (yet)", info->uuid);
         return 0;
     }
-    mdevReadLinkName(sysfs, relpath, "driver", &info->driver);
-    mdevReadLinkName(sysfs, relpath, "iommu_group", &group);
+    mdevReadLinkName(dev, "driver", &info->driver);
+    mdevReadLinkName(dev, "iommu_group", &group);
     if (group && g_ascii_string_to_unsigned(group, 10, 0, G_MAXINT, &num, NULL))
         info->iommu_group = (int) num;
     parent_dir = g_path_get_dirname(relpath);

@@ -306,15 +306,13 @@ ndPciDeviceInfoFree(ndPciDeviceInfo *info)
 /* Reads an optional attribute; a malformed one is logged and ignored so
  * one odd file does not hide the whole device. */
 static void
-pciReadOptUInt(ndSysfs *sysfs, const char *dir, const char *file,
-               unsigned int base, int *ret)
+pciReadOptUInt(ndSysfsDir *dev, const char *file, unsigned int base, int *ret)
 {
-    g_autofree char *rel = g_build_filename(dir, file, NULL);
     unsigned int v = 0;
-    int rc = ndSysfsReadUInt(sysfs, rel, base, &v);
+    int rc = ndSysfsDirReadUInt(dev, file, base, &v);
 
     if (rc < 0) {
-        ND_DEBUG("ignoring %s: %s", rel, ndGetLastErrorMessage());
+        ND_DEBUG("ignoring %s: %s", file, ndGetLastErrorMessage());
         ndResetLastError();
     }
     if (rc > 0 && v <= G_MAXINT)
@@ -322,20 +320,17 @@ pciReadOptUInt(ndSysfs *sysfs, const char *dir, const char *file,
 }
 
 static void
-pciReadLinkName(ndSysfs *sysfs, const char *dir, const char *file,
-                char **ret)
+pciReadLinkName(ndSysfsDir *dev, const char *file, char **ret)
 {
-    g_autofree char *rel = g_build_filename(dir, file, NULL);
-
-    if (ndSysfsReadLinkBasename(sysfs, rel, ret) < 0) {
-        ND_DEBUG("ignoring %s: %s", rel, ndGetLastErrorMessage());
+    if (ndSysfsDirReadLinkBasename(dev, file, ret) < 0) {
+        ND_DEBUG("ignoring %s: %s", file, ndGetLastErrorMessage());
         ndResetLastError();
         *ret = NULL;
     }
 }
 
 static void
-pciReadIommuGroup(ndSysfs *sysfs, ndPciDeviceInfo *info)
+pciReadIommuGroup(ndSysfs *sysfs, ndSysfsDir *dev, ndPciDeviceInfo *info)
 {
     g_autofree char *group = NULL;
     g_autofree char *rel = NULL;
@@ -344,7 +339,7 @@ pciReadIommuGroup(ndSysfs *sysfs, ndPciDeviceInfo *info)
     guint64 num;
     size_t i;
 
-    pciReadLinkName(sysfs, info->relpath, "iommu_group", &group);
+    pciReadLinkName(dev, "iommu_group", &group);
     if (!group ||
         !g_ascii_string_to_unsigned(group, 10, 0, G_MAXINT, &num, NULL))
         return;
@@ -384,21 +379,20 @@ compareVirtfns(const void *a, const void *b)
 }
 
 static void
-pciReadSriov(ndSysfs *sysfs, ndPciDeviceInfo *info)
+pciReadSriov(ndSysfsDir *dev, ndPciDeviceInfo *info)
 {
     g_autofree char *physfn = NULL;
     g_auto(GStrv) names = NULL;
     g_autoptr(GArray) vfs = g_array_new(FALSE, FALSE, sizeof(pciVirtfn));
     size_t i;
 
-    pciReadLinkName(sysfs, info->relpath, "physfn", &physfn);
+    pciReadLinkName(dev, "physfn", &physfn);
     if (physfn && ndPciAddressParse(physfn, &info->physfn) == 0)
         info->has_physfn = true;
 
-    pciReadOptUInt(sysfs, info->relpath, "sriov_totalvfs", 10,
-                   &info->sriov_totalvfs);
+    pciReadOptUInt(dev, "sriov_totalvfs", 10, &info->sriov_totalvfs);
 
-    if (ndSysfsListDir(sysfs, info->relpath, &names) < 0) {
+    if (ndSysfsDirListDir(dev, ".", &names) < 0) {
         ND_DEBUG("ignoring virtfns: %s", ndGetLastErrorMessage());
         ndResetLastError();
     }
@@ -411,7 +405,7 @@ pciReadSriov(ndSysfs *sysfs, ndPciDeviceInfo *info)
             !g_ascii_string_to_unsigned(names[i] + 6, 10, 0, G_MAXUINT,
                                         &idx, NULL))
             continue;
-        pciReadLinkName(sysfs, info->relpath, names[i], &target);
+        pciReadLinkName(dev, names[i], &target);
         if (!target || ndPciAddressParse(target, &vf.addr) < 0)
             continue;
         vf.index = (unsigned int) idx;
@@ -498,12 +492,11 @@ pciFindExpCap(const guint8 *cfg, size_t len)
  * its parent bridge): a periodic rescan must not keep powering up idle
  * GPUs.  power_state exists since Linux 5.17; without it we read. */
 static bool
-pciIsPoweredOff(ndSysfs *sysfs, ndPciDeviceInfo *info)
+pciIsPoweredOff(ndSysfsDir *dev)
 {
-    g_autofree char *rel = g_build_filename(info->relpath, "power_state", NULL);
     g_autofree char *state = NULL;
 
-    if (ndSysfsReadString(sysfs, rel, &state) < 0) {
+    if (ndSysfsDirReadString(dev, "power_state", &state) < 0) {
         ndResetLastError();
         return false;
     }
@@ -511,18 +504,17 @@ pciIsPoweredOff(ndSysfs *sysfs, ndPciDeviceInfo *info)
 }
 
 static void
-pciReadConfig(ndSysfs *sysfs, ndPciDeviceInfo *info)
+pciReadConfig(ndSysfsDir *dev, ndPciDeviceInfo *info)
 {
-    g_autofree char *rel = g_build_filename(info->relpath, "config", NULL);
     g_autofree char *data = NULL;
     const guint8 *cfg;
     size_t len = 0;
     size_t cap;
 
-    if (pciIsPoweredOff(sysfs, info)) {
+    if (pciIsPoweredOff(dev)) {
         ND_DEBUG("not reading config of %s: in D3cold", info->name);
-    } else if (ndSysfsReadFile(sysfs, rel, 256, &data, &len) < 0) {
-        ND_DEBUG("ignoring %s: %s", rel, ndGetLastErrorMessage());
+    } else if (ndSysfsDirReadFile(dev, "config", 256, &data, &len) < 0) {
+        ND_DEBUG("ignoring config: %s", ndGetLastErrorMessage());
         ndResetLastError();
     }
     cfg = (const guint8 *) data;
@@ -577,24 +569,19 @@ pciReadConfig(ndSysfs *sysfs, ndPciDeviceInfo *info)
     {
         g_autofree char *max_speed = NULL;
         g_autofree char *cur_speed = NULL;
-        g_autofree char *rel_max = g_build_filename(info->relpath,
-                                                    "max_link_speed", NULL);
-        g_autofree char *rel_cur = g_build_filename(info->relpath,
-                                                    "current_link_speed", NULL);
         int max_width = -1;
         int cur_width = -1;
 
-        if (ndSysfsReadString(sysfs, rel_max, &max_speed) < 0 ||
-            ndSysfsReadString(sysfs, rel_cur, &cur_speed) < 0) {
+        if (ndSysfsDirReadString(dev, "max_link_speed", &max_speed) < 0 ||
+            ndSysfsDirReadString(dev, "current_link_speed", &cur_speed) < 0) {
             ND_DEBUG("ignoring link: %s", ndGetLastErrorMessage());
             ndResetLastError();
             return;
         }
         if (!max_speed)
             return;
-        pciReadOptUInt(sysfs, info->relpath, "max_link_width", 10, &max_width);
-        pciReadOptUInt(sysfs, info->relpath, "current_link_width", 10,
-                       &cur_width);
+        pciReadOptUInt(dev, "max_link_width", 10, &max_width);
+        pciReadOptUInt(dev, "current_link_width", 10, &cur_width);
         info->is_pcie = true;
         info->link_cap.speed = pciLinkSpeedFromSysfs(max_speed);
         info->link_cap.width = max_width > 0 ? (unsigned int) max_width : 0;
@@ -618,6 +605,7 @@ ndPciDeviceRead(ndSysfs *sysfs, const ndPciAddress *addr,
                 ndPciDeviceInfo **ret_info)
 {
     g_autoptr(ndPciDeviceInfo) info = g_new0(ndPciDeviceInfo, 1);
+    g_autoptr(ndSysfsDir) dev = NULL;
     g_autofree char *link = NULL;
     g_autofree char *parent_dir = NULL;
     g_autofree char *parent_name = NULL;
@@ -632,6 +620,11 @@ ndPciDeviceRead(ndSysfs *sysfs, const ndPciAddress *addr,
     if (!info->relpath)
         return 0;
     info->path = ndSysfsBuildPath(sysfs, info->relpath);
+    /* open the device once: every file below is one lookup, not ten */
+    if (ndSysfsDirOpen(sysfs, info->relpath, &dev) < 0)
+        return -1;
+    if (!dev)
+        return 0;
 
     info->klass = -1;
     info->vendor_id = -1;
@@ -643,9 +636,9 @@ ndPciDeviceRead(ndSysfs *sysfs, const ndPciAddress *addr,
     info->link_cap.port = -1;
     info->link_sta.port = -1;
 
-    pciReadOptUInt(sysfs, info->relpath, "class", 0, &info->klass);
-    pciReadOptUInt(sysfs, info->relpath, "vendor", 0, &info->vendor_id);
-    pciReadOptUInt(sysfs, info->relpath, "device", 0, &info->device_id);
+    pciReadOptUInt(dev, "class", 0, &info->klass);
+    pciReadOptUInt(dev, "vendor", 0, &info->vendor_id);
+    pciReadOptUInt(dev, "device", 0, &info->device_id);
     if (info->klass > 0xffffff)
         info->klass = -1;
     if (info->vendor_id > 0xffff)
@@ -661,20 +654,19 @@ ndPciDeviceRead(ndSysfs *sysfs, const ndPciAddress *addr,
     }
 
     {
-        g_autofree char *rel = g_build_filename(info->relpath, "numa_node", NULL);
         int node = -1;
 
-        if (ndSysfsReadInt(sysfs, rel, &node) < 0) {
-            ND_DEBUG("ignoring %s: %s", rel, ndGetLastErrorMessage());
+        if (ndSysfsDirReadInt(dev, "numa_node", &node) < 0) {
+            ND_DEBUG("ignoring numa_node: %s", ndGetLastErrorMessage());
             ndResetLastError();
         }
         info->numa_node = node >= 0 ? node : -1;
     }
 
-    pciReadLinkName(sysfs, info->relpath, "driver", &info->driver);
-    pciReadIommuGroup(sysfs, info);
-    pciReadSriov(sysfs, info);
-    pciReadConfig(sysfs, info);
+    pciReadLinkName(dev, "driver", &info->driver);
+    pciReadIommuGroup(sysfs, dev, info);
+    pciReadSriov(dev, info);
+    pciReadConfig(dev, info);
 
     parent_dir = g_path_get_dirname(info->relpath);
     parent_name = g_path_get_basename(parent_dir);

@@ -235,25 +235,97 @@ sysfsFdGetPath(int fd, char **ret_path)
     return 0;
 }
 
-/* Old kernels without openat2(): open, then check where it landed. */
-static int
-sysfsOpenFallback(ndSysfs *sysfs, const char *relpath, int flags)
+/* True if @path is @base or inside it. */
+static bool
+pathIsBeneath(const char *path, const char *base)
 {
-    int fd = openat(sysfs->root_fd, relpath, flags | O_CLOEXEC);
+    size_t len = strlen(base);
+
+    if (strcmp(base, "/") == 0)
+        return true;
+    return strncmp(path, base, len) == 0 &&
+           (path[len] == '/' || path[len] == '\0');
+}
+
+/* Old kernels without openat2(): open, then check that it landed beneath
+ * @dirfd (the root or an ndSysfsDir), as RESOLVE_BENEATH would. */
+static int
+sysfsOpenFallback(ndSysfs *sysfs, int dirfd, const char *relpath, int flags)
+{
+    int fd = openat(dirfd, relpath, flags | O_CLOEXEC);
     g_autofree char *where = NULL;
-    size_t rlen = strlen(sysfs->root_real);
+    g_autofree char *base = NULL;
 
     if (fd < 0)
         return -1;
-    if (sysfsFdGetPath(fd, &where) < 0 ||
-        strncmp(where, sysfs->root_real, rlen) != 0 ||
-        (where[rlen] != '/' && where[rlen] != '\0' &&
-         strcmp(sysfs->root_real, "/") != 0)) {
+    if (dirfd == sysfs->root_fd)
+        base = g_strdup(sysfs->root_real);
+    if ((!base && sysfsFdGetPath(dirfd, &base) < 0) ||
+        sysfsFdGetPath(fd, &where) < 0 ||
+        !pathIsBeneath(where, base)) {
         close(fd);
         errno = EXDEV;
         return -1;
     }
     return fd;
+}
+
+/* Where a relative name is looked up: the root or an open directory of
+ * the tree, with that directory's path for messages ("" for the root). */
+typedef struct {
+    ndSysfs *sysfs;
+    int dirfd;
+    const char *dir_rel;
+} sysfsLoc;
+
+struct _ndSysfsDir {
+    ndSysfs *sysfs;     /* borrowed */
+    int fd;             /* O_PATH directory */
+    char *relpath;
+};
+
+static sysfsLoc
+rootLoc(ndSysfs *sysfs)
+{
+    sysfsLoc loc = { sysfs, sysfs->root_fd, "" };
+
+    return loc;
+}
+
+static sysfsLoc
+dirLoc(ndSysfsDir *dir)
+{
+    sysfsLoc loc = { dir->sysfs, dir->fd, dir->relpath };
+
+    return loc;
+}
+
+/* The full path of @name at @loc, for messages. */
+static char *
+locPath(sysfsLoc loc, const char *name)
+{
+    if (!*loc.dir_rel)
+        return g_build_filename(loc.sysfs->root, name, NULL);
+    return g_build_filename(loc.sysfs->root, loc.dir_rel, name, NULL);
+}
+
+static int
+locOpen(sysfsLoc loc, const char *name, int flags)
+{
+    static gint no_openat2;
+    int fd;
+
+    if (!name || name[0] == '/' || name[0] == '\0') {
+        errno = EINVAL;
+        return -1;
+    }
+    if (!g_atomic_int_get(&no_openat2)) {
+        fd = sysfsOpenat2(loc.dirfd, name, flags);
+        if (fd >= 0 || errno != ENOSYS)
+            return fd;
+        g_atomic_int_set(&no_openat2, 1);
+    }
+    return sysfsOpenFallback(loc.sysfs, loc.dirfd, name, flags);
 }
 
 /**
@@ -269,26 +341,13 @@ sysfsOpenFallback(ndSysfs *sysfs, const char *relpath, int flags)
 int
 ndSysfsOpen(ndSysfs *sysfs, const char *relpath, int flags)
 {
-    static gint no_openat2;
-    int fd;
-
-    if (!relpath || relpath[0] == '/' || relpath[0] == '\0') {
-        errno = EINVAL;
-        return -1;
-    }
-    if (!g_atomic_int_get(&no_openat2)) {
-        fd = sysfsOpenat2(sysfs->root_fd, relpath, flags);
-        if (fd >= 0 || errno != ENOSYS)
-            return fd;
-        g_atomic_int_set(&no_openat2, 1);
-    }
-    return sysfsOpenFallback(sysfs, relpath, flags);
+    return locOpen(rootLoc(sysfs), relpath, flags);
 }
 
 static void
-sysfsReportOpenError(ndSysfs *sysfs, int errnum, const char *relpath)
+locReportOpenError(sysfsLoc loc, int errnum, const char *name)
 {
-    g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+    g_autofree char *path = locPath(loc, name);
 
     if (errnum == EXDEV) {
         ndReportError(ND_ERR_INTERNAL_ERROR,
@@ -296,6 +355,12 @@ sysfsReportOpenError(ndSysfs *sysfs, int errnum, const char *relpath)
         return;
     }
     ndReportSystemError(errnum, _("cannot open sysfs file '%1$s'"), path);
+}
+
+static void
+sysfsReportOpenError(ndSysfs *sysfs, int errnum, const char *relpath)
+{
+    locReportOpenError(rootLoc(sysfs), errnum, relpath);
 }
 
 static bool
@@ -334,24 +399,24 @@ sysfsReadFd(int fd, size_t max, char **ret_data, size_t *ret_len,
     return 0;
 }
 
-/* Opens @relpath for reading and checks it is a regular file.
+/* Opens @name for reading and checks it is a regular file.
  * Returns the fd, -2 if missing, -1 with an error reported. */
 static int
-sysfsOpenRegular(ndSysfs *sysfs, const char *relpath)
+locOpenRegular(sysfsLoc loc, const char *name)
 {
     struct stat st;
     int fd;
 
     /* O_NONBLOCK: a FIFO planted in the tree must not hang us. */
-    fd = ndSysfsOpen(sysfs, relpath, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    fd = locOpen(loc, name, O_RDONLY | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (errnoIsMissing(errno))
             return -2;
-        sysfsReportOpenError(sysfs, errno, relpath);
+        locReportOpenError(loc, errno, name);
         return -1;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
+        g_autofree char *path = locPath(loc, name);
 
         close(fd);
         ndReportError(ND_ERR_INTERNAL_ERROR,
@@ -360,6 +425,270 @@ sysfsOpenRegular(ndSysfs *sysfs, const char *relpath)
     }
     return fd;
 }
+
+static int
+locReadFile(sysfsLoc loc, const char *name, size_t max,
+            char **ret_data, size_t *ret_len)
+{
+    ND_AUTOCLOSE int fd = -1;
+    g_autofree char *data = NULL;
+    size_t len = 0;
+    bool truncated = false;
+
+    if (max > ND_SYSFS_READ_MAX)
+        max = ND_SYSFS_READ_MAX;
+    fd = locOpenRegular(loc, name);
+    if (fd == -2) {
+        fd = -1;
+        *ret_data = NULL;
+        if (ret_len)
+            *ret_len = 0;
+        return 0;
+    }
+    if (fd < 0)
+        return -1;
+    if (sysfsReadFd(fd, max, &data, &len, &truncated) < 0) {
+        g_autofree char *path = locPath(loc, name);
+
+        ndReportSystemError(errno, _("cannot read sysfs file '%1$s'"), path);
+        return -1;
+    }
+    *ret_data = g_steal_pointer(&data);
+    if (ret_len)
+        *ret_len = len;
+    return 0;
+}
+
+static int
+locReadString(sysfsLoc loc, const char *name, char **ret_value)
+{
+    ND_AUTOCLOSE int fd = -1;
+    g_autofree char *data = NULL;
+    size_t len = 0;
+    bool truncated = false;
+
+    fd = locOpenRegular(loc, name);
+    if (fd == -2) {
+        fd = -1;
+        *ret_value = NULL;
+        return 0;
+    }
+    if (fd < 0)
+        return -1;
+    if (sysfsReadFd(fd, ND_SYSFS_READ_MAX, &data, &len, &truncated) < 0) {
+        g_autofree char *path = locPath(loc, name);
+
+        ndReportSystemError(errno, _("cannot read sysfs file '%1$s'"), path);
+        return -1;
+    }
+    if (truncated) {
+        g_autofree char *path = locPath(loc, name);
+
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("sysfs file '%1$s' is larger than %2$d bytes"),
+                      path, ND_SYSFS_READ_MAX);
+        return -1;
+    }
+    if (memchr(data, '\0', len)) {
+        g_autofree char *path = locPath(loc, name);
+
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("sysfs file '%1$s' is not a text file"), path);
+        return -1;
+    }
+    g_strchomp(data);
+    *ret_value = g_steal_pointer(&data);
+    return 0;
+}
+
+static void
+locReportNotNumber(sysfsLoc loc, const char *name, const char *value)
+{
+    g_autofree char *path = locPath(loc, name);
+    g_autofree char *shown = ndSysfsNameEscape(value);
+
+    ndReportError(ND_ERR_INTERNAL_ERROR,
+                  _("cannot parse '%1$s' in sysfs file '%2$s' as a number"),
+                  shown, path);
+}
+
+static int
+locReadUInt(sysfsLoc loc, const char *name, unsigned int base,
+            unsigned int *ret_value)
+{
+    g_autofree char *value = NULL;
+    const char *digits;
+    guint64 num = 0;
+
+    if (locReadString(loc, name, &value) < 0)
+        return -1;
+    if (!value)
+        return 0;
+    digits = value;
+    if (base == 0 || base == 16) {
+        if (g_str_has_prefix(value, "0x") || g_str_has_prefix(value, "0X")) {
+            digits = value + 2;
+            base = 16;
+        } else if (base == 0) {
+            base = 10;
+        }
+    }
+    if (!g_ascii_string_to_unsigned(digits, base, 0, G_MAXUINT, &num, NULL)) {
+        locReportNotNumber(loc, name, value);
+        return -1;
+    }
+    *ret_value = (unsigned int) num;
+    return 1;
+}
+
+static int
+locReadInt(sysfsLoc loc, const char *name, int *ret_value)
+{
+    g_autofree char *value = NULL;
+    gint64 num = 0;
+
+    if (locReadString(loc, name, &value) < 0)
+        return -1;
+    if (!value)
+        return 0;
+    if (!g_ascii_string_to_signed(value, 10, G_MININT, G_MAXINT, &num, NULL)) {
+        locReportNotNumber(loc, name, value);
+        return -1;
+    }
+    *ret_value = (int) num;
+    return 1;
+}
+
+static int
+locReadLink(sysfsLoc loc, const char *name, char **ret_target)
+{
+    g_autofree char *dir = g_path_get_dirname(name);
+    g_autofree char *base = g_path_get_basename(name);
+    ND_AUTOCLOSE int dirfd = -1;
+    char buf[PATH_MAX + 1];
+    ssize_t n;
+
+    *ret_target = NULL;
+    if (strcmp(dir, ".") == 0)
+        dirfd = fcntl(loc.dirfd, F_DUPFD_CLOEXEC, 0);
+    else
+        dirfd = locOpen(loc, dir, O_PATH | O_DIRECTORY);
+    if (dirfd < 0) {
+        if (errnoIsMissing(errno))
+            return 0;
+        locReportOpenError(loc, errno, dir);
+        return -1;
+    }
+    n = readlinkat(dirfd, base, buf, sizeof(buf) - 1);
+    if (n < 0) {
+        g_autofree char *path = NULL;
+
+        if (errnoIsMissing(errno) || errno == EINVAL)
+            return 0;
+        path = locPath(loc, name);
+        ndReportSystemError(errno, _("cannot read sysfs link '%1$s'"), path);
+        return -1;
+    }
+    if ((size_t) n >= sizeof(buf) - 1) {
+        g_autofree char *path = locPath(loc, name);
+
+        ndReportSystemError(ENAMETOOLONG, _("cannot read sysfs link '%1$s'"),
+                            path);
+        return -1;
+    }
+    buf[n] = '\0';
+    *ret_target = g_strdup(buf);
+    return 0;
+}
+
+static int
+locReadLinkBasename(sysfsLoc loc, const char *name, char **ret_name)
+{
+    g_autofree char *target = NULL;
+    g_autofree char *base = NULL;
+
+    *ret_name = NULL;
+    if (locReadLink(loc, name, &target) < 0)
+        return -1;
+    if (!target)
+        return 0;
+    base = g_path_get_basename(target);
+    if (!ndSysfsNameIsSafe(base))
+        return 0;
+    *ret_name = g_steal_pointer(&base);
+    return 0;
+}
+
+static int
+compareNames(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int
+locListDir(sysfsLoc loc, const char *name, char ***ret_names)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    int fd;
+    DIR *dir;
+    struct dirent *ent;
+
+    *ret_names = NULL;
+    fd = locOpen(loc, name, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) {
+        if (errnoIsMissing(errno))
+            return 0;
+        locReportOpenError(loc, errno, name);
+        return -1;
+    }
+    if (!(dir = fdopendir(fd))) {
+        g_autofree char *path = locPath(loc, name);
+
+        ndReportSystemError(errno, _("cannot list sysfs directory '%1$s'"), path);
+        close(fd);
+        return -1;
+    }
+    while (1) {
+        errno = 0;
+        if (!(ent = readdir(dir)))
+            break;
+        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+            continue;
+        if (names->len >= SYSFS_LIST_MAX) {
+            g_autofree char *path = locPath(loc, name);
+
+            closedir(dir);
+            ndReportError(ND_ERR_INTERNAL_ERROR,
+                          _("sysfs directory '%1$s' has more than %2$d entries"),
+                          path, SYSFS_LIST_MAX);
+            return -1;
+        }
+        g_ptr_array_add(names, g_strdup(ent->d_name));
+    }
+    if (errno != 0) {
+        g_autofree char *path = locPath(loc, name);
+
+        ndReportSystemError(errno, _("cannot list sysfs directory '%1$s'"), path);
+        closedir(dir);
+        return -1;
+    }
+    closedir(dir);
+    g_ptr_array_sort(names, compareNames);
+    g_ptr_array_add(names, NULL);
+    g_ptr_array_set_free_func(names, NULL);
+    *ret_names = (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
+    return 0;
+}
+
+static bool
+locIsDir(sysfsLoc loc, const char *name)
+{
+    ND_AUTOCLOSE int fd = locOpen(loc, name, O_PATH | O_DIRECTORY);
+
+    return fd >= 0;
+}
+
+/* ---- reads relative to the root ----------------------------------------- */
 
 /**
  * ndSysfsReadFile:
@@ -375,33 +704,7 @@ int
 ndSysfsReadFile(ndSysfs *sysfs, const char *relpath, size_t max,
                 char **ret_data, size_t *ret_len)
 {
-    ND_AUTOCLOSE int fd = -1;
-    g_autofree char *data = NULL;
-    size_t len = 0;
-    bool truncated = false;
-
-    if (max > ND_SYSFS_READ_MAX)
-        max = ND_SYSFS_READ_MAX;
-    fd = sysfsOpenRegular(sysfs, relpath);
-    if (fd == -2) {
-        fd = -1;
-        *ret_data = NULL;
-        if (ret_len)
-            *ret_len = 0;
-        return 0;
-    }
-    if (fd < 0)
-        return -1;
-    if (sysfsReadFd(fd, max, &data, &len, &truncated) < 0) {
-        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
-
-        ndReportSystemError(errno, _("cannot read sysfs file '%1$s'"), path);
-        return -1;
-    }
-    *ret_data = g_steal_pointer(&data);
-    if (ret_len)
-        *ret_len = len;
-    return 0;
+    return locReadFile(rootLoc(sysfs), relpath, max, ret_data, ret_len);
 }
 
 /**
@@ -416,54 +719,7 @@ ndSysfsReadFile(ndSysfs *sysfs, const char *relpath, size_t max,
 int
 ndSysfsReadString(ndSysfs *sysfs, const char *relpath, char **ret_value)
 {
-    ND_AUTOCLOSE int fd = -1;
-    g_autofree char *data = NULL;
-    size_t len = 0;
-    bool truncated = false;
-
-    fd = sysfsOpenRegular(sysfs, relpath);
-    if (fd == -2) {
-        fd = -1;
-        *ret_value = NULL;
-        return 0;
-    }
-    if (fd < 0)
-        return -1;
-    if (sysfsReadFd(fd, ND_SYSFS_READ_MAX, &data, &len, &truncated) < 0) {
-        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
-
-        ndReportSystemError(errno, _("cannot read sysfs file '%1$s'"), path);
-        return -1;
-    }
-    if (truncated) {
-        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
-
-        ndReportError(ND_ERR_INTERNAL_ERROR,
-                      _("sysfs file '%1$s' is larger than %2$d bytes"),
-                      path, ND_SYSFS_READ_MAX);
-        return -1;
-    }
-    if (memchr(data, '\0', len)) {
-        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
-
-        ndReportError(ND_ERR_INTERNAL_ERROR,
-                      _("sysfs file '%1$s' is not a text file"), path);
-        return -1;
-    }
-    g_strchomp(data);
-    *ret_value = g_steal_pointer(&data);
-    return 0;
-}
-
-static void
-sysfsReportNotNumber(ndSysfs *sysfs, const char *relpath, const char *value)
-{
-    g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
-    g_autofree char *shown = ndSysfsNameEscape(value);
-
-    ndReportError(ND_ERR_INTERNAL_ERROR,
-                  _("cannot parse '%1$s' in sysfs file '%2$s' as a number"),
-                  shown, path);
+    return locReadString(rootLoc(sysfs), relpath, ret_value);
 }
 
 /**
@@ -480,29 +736,7 @@ int
 ndSysfsReadUInt(ndSysfs *sysfs, const char *relpath,
                 unsigned int base, unsigned int *ret_value)
 {
-    g_autofree char *value = NULL;
-    const char *digits;
-    guint64 num = 0;
-
-    if (ndSysfsReadString(sysfs, relpath, &value) < 0)
-        return -1;
-    if (!value)
-        return 0;
-    digits = value;
-    if (base == 0 || base == 16) {
-        if (g_str_has_prefix(value, "0x") || g_str_has_prefix(value, "0X")) {
-            digits = value + 2;
-            base = 16;
-        } else if (base == 0) {
-            base = 10;
-        }
-    }
-    if (!g_ascii_string_to_unsigned(digits, base, 0, G_MAXUINT, &num, NULL)) {
-        sysfsReportNotNumber(sysfs, relpath, value);
-        return -1;
-    }
-    *ret_value = (unsigned int) num;
-    return 1;
+    return locReadUInt(rootLoc(sysfs), relpath, base, ret_value);
 }
 
 /**
@@ -516,19 +750,7 @@ ndSysfsReadUInt(ndSysfs *sysfs, const char *relpath,
 int
 ndSysfsReadInt(ndSysfs *sysfs, const char *relpath, int *ret_value)
 {
-    g_autofree char *value = NULL;
-    gint64 num = 0;
-
-    if (ndSysfsReadString(sysfs, relpath, &value) < 0)
-        return -1;
-    if (!value)
-        return 0;
-    if (!g_ascii_string_to_signed(value, 10, G_MININT, G_MAXINT, &num, NULL)) {
-        sysfsReportNotNumber(sysfs, relpath, value);
-        return -1;
-    }
-    *ret_value = (int) num;
-    return 1;
+    return locReadInt(rootLoc(sysfs), relpath, ret_value);
 }
 
 /**
@@ -542,43 +764,7 @@ ndSysfsReadInt(ndSysfs *sysfs, const char *relpath, int *ret_value)
 int
 ndSysfsReadLink(ndSysfs *sysfs, const char *relpath, char **ret_target)
 {
-    g_autofree char *dir = g_path_get_dirname(relpath);
-    g_autofree char *base = g_path_get_basename(relpath);
-    ND_AUTOCLOSE int dirfd = -1;
-    char buf[PATH_MAX + 1];
-    ssize_t n;
-
-    *ret_target = NULL;
-    if (strcmp(dir, ".") == 0)
-        dirfd = fcntl(sysfs->root_fd, F_DUPFD_CLOEXEC, 0);
-    else
-        dirfd = ndSysfsOpen(sysfs, dir, O_PATH | O_DIRECTORY);
-    if (dirfd < 0) {
-        if (errnoIsMissing(errno))
-            return 0;
-        sysfsReportOpenError(sysfs, errno, dir);
-        return -1;
-    }
-    n = readlinkat(dirfd, base, buf, sizeof(buf) - 1);
-    if (n < 0) {
-        g_autofree char *path = NULL;
-
-        if (errnoIsMissing(errno) || errno == EINVAL)
-            return 0;
-        path = ndSysfsBuildPath(sysfs, relpath);
-        ndReportSystemError(errno, _("cannot read sysfs link '%1$s'"), path);
-        return -1;
-    }
-    if ((size_t) n >= sizeof(buf) - 1) {
-        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
-
-        ndReportSystemError(ENAMETOOLONG, _("cannot read sysfs link '%1$s'"),
-                            path);
-        return -1;
-    }
-    buf[n] = '\0';
-    *ret_target = g_strdup(buf);
-    return 0;
+    return locReadLink(rootLoc(sysfs), relpath, ret_target);
 }
 
 /**
@@ -593,19 +779,7 @@ ndSysfsReadLink(ndSysfs *sysfs, const char *relpath, char **ret_target)
 int
 ndSysfsReadLinkBasename(ndSysfs *sysfs, const char *relpath, char **ret_name)
 {
-    g_autofree char *target = NULL;
-    g_autofree char *base = NULL;
-
-    *ret_name = NULL;
-    if (ndSysfsReadLink(sysfs, relpath, &target) < 0)
-        return -1;
-    if (!target)
-        return 0;
-    base = g_path_get_basename(target);
-    if (!ndSysfsNameIsSafe(base))
-        return 0;
-    *ret_name = g_steal_pointer(&base);
-    return 0;
+    return locReadLinkBasename(rootLoc(sysfs), relpath, ret_name);
 }
 
 /**
@@ -654,12 +828,6 @@ ndSysfsResolve(ndSysfs *sysfs, const char *relpath, char **ret_relpath)
     return 0;
 }
 
-static int
-compareNames(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /**
  * ndSysfsListDir:
  * @sysfs: the tree
@@ -671,56 +839,7 @@ compareNames(gconstpointer a, gconstpointer b)
 int
 ndSysfsListDir(ndSysfs *sysfs, const char *relpath, char ***ret_names)
 {
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    int fd;
-    DIR *dir;
-    struct dirent *ent;
-
-    *ret_names = NULL;
-    fd = ndSysfsOpen(sysfs, relpath, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) {
-        if (errnoIsMissing(errno))
-            return 0;
-        sysfsReportOpenError(sysfs, errno, relpath);
-        return -1;
-    }
-    if (!(dir = fdopendir(fd))) {
-        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
-
-        ndReportSystemError(errno, _("cannot list sysfs directory '%1$s'"), path);
-        close(fd);
-        return -1;
-    }
-    while (1) {
-        errno = 0;
-        if (!(ent = readdir(dir)))
-            break;
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        if (names->len >= SYSFS_LIST_MAX) {
-            g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
-
-            closedir(dir);
-            ndReportError(ND_ERR_INTERNAL_ERROR,
-                          _("sysfs directory '%1$s' has more than %2$d entries"),
-                          path, SYSFS_LIST_MAX);
-            return -1;
-        }
-        g_ptr_array_add(names, g_strdup(ent->d_name));
-    }
-    if (errno != 0) {
-        g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
-
-        ndReportSystemError(errno, _("cannot list sysfs directory '%1$s'"), path);
-        closedir(dir);
-        return -1;
-    }
-    closedir(dir);
-    g_ptr_array_sort(names, compareNames);
-    g_ptr_array_add(names, NULL);
-    g_ptr_array_set_free_func(names, NULL);
-    *ret_names = (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
-    return 0;
+    return locListDir(rootLoc(sysfs), relpath, ret_names);
 }
 
 /**
@@ -748,9 +867,196 @@ ndSysfsExists(ndSysfs *sysfs, const char *relpath)
 bool
 ndSysfsIsDir(ndSysfs *sysfs, const char *relpath)
 {
-    ND_AUTOCLOSE int fd = ndSysfsOpen(sysfs, relpath, O_PATH | O_DIRECTORY);
+    return locIsDir(rootLoc(sysfs), relpath);
+}
 
-    return fd >= 0;
+/* ---- reads relative to an open directory -------------------------------- */
+
+static int
+locDirOpen(sysfsLoc loc, const char *name, ndSysfsDir **ret_dir)
+{
+    ndSysfsDir *dir;
+    int fd;
+
+    *ret_dir = NULL;
+    fd = locOpen(loc, name, O_PATH | O_DIRECTORY);
+    if (fd < 0) {
+        if (errnoIsMissing(errno))
+            return 0;
+        locReportOpenError(loc, errno, name);
+        return -1;
+    }
+    dir = g_new0(ndSysfsDir, 1);
+    dir->sysfs = loc.sysfs;
+    dir->fd = fd;
+    if (*loc.dir_rel)
+        dir->relpath = g_build_filename(loc.dir_rel, name, NULL);
+    else
+        dir->relpath = g_strdup(name);
+    *ret_dir = dir;
+    return 0;
+}
+
+/**
+ * ndSysfsDirOpen:
+ * @sysfs: the tree (must outlive the directory)
+ * @relpath: a directory relative to the root (links followed inside it)
+ * @ret_dir: the open directory, or NULL if it does not exist
+ *
+ * Opens a directory once so that many of its files can be read without
+ * resolving its path again (each path component costs a lookup, which on
+ * a FUSE tree is a round trip).  Returns 0, or -1 with an error.
+ */
+int
+ndSysfsDirOpen(ndSysfs *sysfs, const char *relpath, ndSysfsDir **ret_dir)
+{
+    return locDirOpen(rootLoc(sysfs), relpath, ret_dir);
+}
+
+/**
+ * ndSysfsDirOpenAt:
+ * @dir: an open directory
+ * @name: a subdirectory of it
+ * @ret_dir: the open subdirectory, or NULL if it does not exist
+ *
+ * Returns 0, or -1 with an error.
+ */
+int
+ndSysfsDirOpenAt(ndSysfsDir *dir, const char *name, ndSysfsDir **ret_dir)
+{
+    return locDirOpen(dirLoc(dir), name, ret_dir);
+}
+
+/**
+ * ndSysfsDirFree:
+ * @dir: an open directory or NULL
+ *
+ * Closes and frees @dir.
+ */
+void
+ndSysfsDirFree(ndSysfsDir *dir)
+{
+    if (!dir)
+        return;
+    if (dir->fd >= 0)
+        close(dir->fd);
+    g_free(dir->relpath);
+    g_free(dir);
+}
+
+/**
+ * ndSysfsDirGetRelpath:
+ * @dir: an open directory
+ *
+ * Returns the path @dir was opened with, relative to the root (borrowed,
+ * valid while @dir lives).
+ */
+const char *
+ndSysfsDirGetRelpath(ndSysfsDir *dir)
+{
+    return dir->relpath;
+}
+
+/**
+ * ndSysfsDirReadFile:
+ * @dir: an open directory
+ * @name: a file beneath it
+ * @max: how many bytes to read at most
+ * @ret_data: the bytes, or NULL if missing
+ * @ret_len: their number (may be NULL)
+ *
+ * As ndSysfsReadFile().
+ */
+int
+ndSysfsDirReadFile(ndSysfsDir *dir, const char *name, size_t max,
+                   char **ret_data, size_t *ret_len)
+{
+    return locReadFile(dirLoc(dir), name, max, ret_data, ret_len);
+}
+
+/**
+ * ndSysfsDirReadString:
+ * @dir: an open directory
+ * @name: a text attribute beneath it
+ * @ret_value: its value, or NULL if missing
+ *
+ * As ndSysfsReadString().
+ */
+int
+ndSysfsDirReadString(ndSysfsDir *dir, const char *name, char **ret_value)
+{
+    return locReadString(dirLoc(dir), name, ret_value);
+}
+
+/**
+ * ndSysfsDirReadUInt:
+ * @dir: an open directory
+ * @name: an attribute beneath it
+ * @base: as for ndSysfsReadUInt()
+ * @ret_value: the number
+ *
+ * As ndSysfsReadUInt(): 1, 0 if missing, -1 with an error.
+ */
+int
+ndSysfsDirReadUInt(ndSysfsDir *dir, const char *name, unsigned int base,
+                   unsigned int *ret_value)
+{
+    return locReadUInt(dirLoc(dir), name, base, ret_value);
+}
+
+/**
+ * ndSysfsDirReadInt:
+ * @dir: an open directory
+ * @name: an attribute beneath it
+ * @ret_value: the number
+ *
+ * As ndSysfsReadInt(): 1, 0 if missing, -1 with an error.
+ */
+int
+ndSysfsDirReadInt(ndSysfsDir *dir, const char *name, int *ret_value)
+{
+    return locReadInt(dirLoc(dir), name, ret_value);
+}
+
+/**
+ * ndSysfsDirReadLinkBasename:
+ * @dir: an open directory
+ * @name: a symlink beneath it
+ * @ret_name: the last component of its target, or NULL
+ *
+ * As ndSysfsReadLinkBasename().
+ */
+int
+ndSysfsDirReadLinkBasename(ndSysfsDir *dir, const char *name, char **ret_name)
+{
+    return locReadLinkBasename(dirLoc(dir), name, ret_name);
+}
+
+/**
+ * ndSysfsDirListDir:
+ * @dir: an open directory
+ * @name: a directory beneath it, or "." for @dir itself
+ * @ret_names: sorted entry names, or NULL if missing
+ *
+ * As ndSysfsListDir().
+ */
+int
+ndSysfsDirListDir(ndSysfsDir *dir, const char *name, char ***ret_names)
+{
+    return locListDir(dirLoc(dir), name, ret_names);
+}
+
+/**
+ * ndSysfsDirIsDir:
+ * @dir: an open directory
+ * @name: a path beneath it
+ *
+ * Returns true if @name is a directory beneath @dir (and the root).
+ */
+bool
+ndSysfsDirIsDir(ndSysfsDir *dir, const char *name)
+{
+    return locIsDir(dirLoc(dir), name);
 }
 
 /* Writes @value to the open @fd after checking it is a regular file. */

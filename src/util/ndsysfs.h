@@ -125,3 +125,34 @@ int ndSysfsWriteRaw(ndSysfs *sysfs, const char *relpath, const char *value);
  * -EXDEV.  Returns 0 or a negative errno; reports nothing. */
 int ndSysfsWriteRawBeneath(ndSysfs *sysfs, const char *dir_relpath,
                            const char *name, const char *value);
+
+/* An open directory of the tree.  Reading many files of one device
+ * through it resolves the device's path once instead of per file (every
+ * path component is a lookup, and on a FUSE tree a round trip).  Names
+ * given to the ndSysfsDir* readers are relative to the directory and
+ * resolve beneath it; return values and errors are those of the matching
+ * ndSysfs* function.  A directory borrows its ndSysfs, which must outlive
+ * it. */
+typedef struct _ndSysfsDir ndSysfsDir;
+
+/* Returns 0 with *ret_dir, 0 with NULL if @relpath does not exist or is
+ * not a directory, -1 with an error (e.g. it leads out of the root). */
+int ndSysfsDirOpen(ndSysfs *sysfs, const char *relpath, ndSysfsDir **ret_dir);
+int ndSysfsDirOpenAt(ndSysfsDir *dir, const char *name, ndSysfsDir **ret_dir);
+void ndSysfsDirFree(ndSysfsDir *dir);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndSysfsDir, ndSysfsDirFree);
+
+/* The relpath the directory was opened with (borrowed). */
+const char *ndSysfsDirGetRelpath(ndSysfsDir *dir);
+
+int ndSysfsDirReadFile(ndSysfsDir *dir, const char *name, size_t max,
+                       char **ret_data, size_t *ret_len);
+int ndSysfsDirReadString(ndSysfsDir *dir, const char *name, char **ret_value);
+int ndSysfsDirReadUInt(ndSysfsDir *dir, const char *name, unsigned int base,
+                       unsigned int *ret_value);
+int ndSysfsDirReadInt(ndSysfsDir *dir, const char *name, int *ret_value);
+int ndSysfsDirReadLinkBasename(ndSysfsDir *dir, const char *name,
+                               char **ret_name);
+/* @name "." lists the directory itself. */
+int ndSysfsDirListDir(ndSysfsDir *dir, const char *name, char ***ret_names);
+bool ndSysfsDirIsDir(ndSysfsDir *dir, const char *name);

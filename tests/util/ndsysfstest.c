@@ -305,6 +305,74 @@ testListDir(void)
     g_assert_null(none);
 }
 
+static void
+testDir(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("gpu");
+    g_autoptr(ndSysfsDir) dev = NULL;
+    g_autoptr(ndSysfsDir) types = NULL;
+    g_autoptr(ndSysfsDir) type = NULL;
+    g_autoptr(ndSysfsDir) none = NULL;
+    g_autofree char *value = NULL;
+    g_autofree char *link = NULL;
+    g_autofree char *data = NULL;
+    g_auto(GStrv) names = NULL;
+    unsigned int u = 0;
+    int i = 0;
+    size_t len = 0;
+
+    /* opened through the class link, read without resolving it again */
+    g_assert_cmpint(ndSysfsDirOpen(sysfs, "class/mdev_bus/0000:41:00.0", &dev), ==, 0);
+    g_assert_nonnull(dev);
+    g_assert_cmpstr(ndSysfsDirGetRelpath(dev), ==, "class/mdev_bus/0000:41:00.0");
+    g_assert_cmpint(ndSysfsDirReadUInt(dev, "vendor", 0, &u), ==, 1);
+    g_assert_cmphex(u, ==, 0x10de);
+    g_assert_cmpint(ndSysfsDirReadInt(dev, "numa_node", &i), ==, 1);
+    g_assert_cmpint(i, ==, 0);
+    g_assert_cmpint(ndSysfsDirReadLinkBasename(dev, "driver", &link), ==, 0);
+    g_assert_cmpstr(link, ==, "nvidia");
+    g_assert_cmpint(ndSysfsDirReadFile(dev, "config", 64, &data, &len), ==, 0);
+    g_assert_cmpuint(len, ==, 64);
+    g_assert_true(ndSysfsDirIsDir(dev, "mdev_supported_types"));
+    g_assert_false(ndSysfsDirIsDir(dev, "vendor"));
+
+    g_assert_cmpint(ndSysfsDirOpenAt(dev, "mdev_supported_types", &types), ==, 0);
+    g_assert_cmpint(ndSysfsDirListDir(types, ".", &names), ==, 0);
+    g_assert_cmpuint(g_strv_length(names), ==, 3);
+    g_assert_cmpint(ndSysfsDirOpenAt(types, "nvidia-223", &type), ==, 0);
+    g_assert_cmpstr(ndSysfsDirGetRelpath(type), ==,
+                    "class/mdev_bus/0000:41:00.0/mdev_supported_types/nvidia-223");
+    g_assert_cmpint(ndSysfsDirReadString(type, "name", &value), ==, 0);
+    g_assert_cmpstr(value, ==, "GRID T4-2B");
+    g_clear_pointer(&value, g_free);
+
+    /* missing: NULL, no error; a file is not a directory */
+    g_assert_cmpint(ndSysfsDirOpenAt(types, "nvidia-999", &none), ==, 0);
+    g_assert_null(none);
+    g_assert_cmpint(ndSysfsDirOpenAt(type, "name", &none), ==, 0);
+    g_assert_null(none);
+    g_assert_cmpint(ndSysfsDirReadString(type, "nope", &value), ==, 0);
+    g_assert_null(value);
+
+    /* names resolve beneath the directory: no way up or out */
+    ndResetLastError();
+    g_assert_cmpint(ndSysfsDirReadString(type, "../nvidia-222/name", &value), ==, -1);
+    g_assert_null(value);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "leads out"));
+    g_assert_cmpint(ndSysfsDirReadString(type, "/etc/passwd", &value), ==, -1);
+    g_assert_cmpint(ndSysfsDirOpen(sysfs, "class/nothing", &none), ==, 0);
+    g_assert_null(none);
+    ndResetLastError();
+    {
+        g_autoptr(ndSysfs) bad = openTree("malformed");
+
+        g_assert_cmpint(ndSysfsDirOpen(bad, "class/mdev_bus/escape", &none), ==, -1);
+        g_assert_nonnull(strstr(ndGetLastErrorMessage(), "leads out of the sysfs root"));
+        g_assert_null(none);
+        ndResetLastError();
+    }
+}
+
 /* A scratch directory with the odd files git cannot store. */
 static char *
 makeScratch(ndSysfs **ret_sysfs)
@@ -426,6 +494,7 @@ testFallback(void)
     testContainment();
     testListDir();
     testWriteRaw();
+    testDir();
 }
 
 int
@@ -441,6 +510,7 @@ main(int argc, char **argv)
     g_test_add_func("/sysfs/containment", testContainment);
     g_test_add_func("/sysfs/list-dir", testListDir);
     g_test_add_func("/sysfs/write-raw", testWriteRaw);
+    g_test_add_func("/sysfs/dir", testDir);
     g_test_add_func("/sysfs/fallback-without-openat2", testFallback);
     return g_test_run();
 }
