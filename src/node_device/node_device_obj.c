@@ -33,6 +33,8 @@ ndDeviceFree(ndDevice *dev)
     g_free(dev->parent_bus);
     ndMdevctlDefFree(dev->mdevctl);
     g_free(dev->avail_sig);
+    if (dev->other_types)
+        g_ptr_array_unref(dev->other_types);
     g_free(dev);
 }
 
@@ -74,7 +76,9 @@ ndDeviceIsMdev(const ndDevice *dev)
 GPtrArray *
 ndDeviceGetMdevTypes(const ndDevice *dev)
 {
-    return ndNodeDeviceDefFindMdevTypes(dev->def);
+    GPtrArray *types = ndNodeDeviceDefFindMdevTypes(dev->def);
+
+    return types ? types : dev->other_types;
 }
 
 /**
@@ -129,8 +133,10 @@ ndDeviceSetMdevTypes(ndDevice *dev, GPtrArray *types)
             return;
         }
     }
-    if (types)
-        g_ptr_array_unref(types);
+    /* no capability to hold them: a virtual parent such as mtty */
+    if (dev->other_types)
+        g_ptr_array_unref(dev->other_types);
+    dev->other_types = types;
 }
 
 /**
@@ -173,6 +179,8 @@ ndDeviceListCaps(const ndDevice *dev)
     GPtrArray *types = ndDeviceGetMdevTypes(dev);
     guint i;
 
+    if (dev->def->caps->len == 0 && types && types->len > 0)
+        g_ptr_array_add(names, g_strdup("mdev_types"));
     for (i = 0; i < dev->def->caps->len; i++) {
         ndNodeDevCapsDef *cap = g_ptr_array_index(dev->def->caps, i);
 

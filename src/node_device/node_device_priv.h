@@ -40,6 +40,10 @@ struct _ndDevice {
     /* mdev parents only: "type=available;..." as last reported, so the
      * rescan can tell when to send UPDATE */
     char *avail_sig;
+    /* the types of a parent without a pci, css or ap_matrix capability
+     * (a virtual device such as mtty): conf has no XML for them, but they
+     * count for listing by capability */
+    GPtrArray *other_types;
 };
 
 ndDevice *ndDeviceNew(ndNodeDeviceDef **def);

@@ -118,10 +118,10 @@ testEnumDemo(void)
     char *parent = (char *) "unset";
 
     g_assert_cmpstr(all, ==, "computer pci_0000_00_02_0 " GPU " " GPU2 " mtty_mtty");
-    g_assert_cmpstr(parents, ==, "pci_0000_00_02_0 " GPU " " GPU2);
+    g_assert_cmpstr(parents, ==, "pci_0000_00_02_0 " GPU " " GPU2 " mtty_mtty");
     g_assert_cmpint(ndDriverNumOfDevices(drv, NULL, 0), ==, 5);
     g_assert_cmpint(ndDriverNumOfDevices(drv, "pci", 0), ==, 3);
-    g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev_types", 0), ==, 3);
+    g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev_types", 0), ==, 4);
     g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev", 0), ==, 0);
     g_assert_cmpint(ndDriverNumOfDevices(drv, "no_such_cap", 0), ==, 0);
     g_assert_cmpint(ndDriverListDevices(drv, "system", 0, &names), ==, 1);
@@ -133,6 +133,9 @@ testEnumDemo(void)
     g_assert_cmpint(ndDriverListCaps(drv, GPU, &caps), ==, 2);
     g_assert_cmpstr(caps[0], ==, "pci");
     g_assert_cmpstr(caps[1], ==, "mdev_types");
+    g_clear_pointer(&caps, g_strfreev);
+    g_assert_cmpint(ndDriverListCaps(drv, "mtty_mtty", &caps), ==, 1);
+    g_assert_cmpstr(caps[0], ==, "mdev_types");
     checkTree(drv);
 
     xml = ndDriverGetXMLDesc(drv, GPU, 0);
