@@ -362,3 +362,23 @@ def test_event_device_filter(make_daemon):
     finally:
         ev.kill()
         ev.wait()
+
+
+def test_keepalive_with_real_virsh(make_daemon):
+    """The daemon pings an idle virsh every second; virsh answers, so it
+    stays connected until its own timeout."""
+    d = make_daemon(config="keepalive_interval=1\nkeepalive_count=2\n")
+    rc, out, err = virsh(d.uri, "nodedev-event", "--event", "lifecycle",
+                         "--timeout", "5")
+    # virsh exits 1 when the loop times out; no error means no disconnect
+    assert (rc, out, err) == (1, "event loop timed out\nevents received: 0\n\n", "")
+
+
+def test_many_devices(make_daemon):
+    d = make_daemon(profile="sriov")
+    rc, out, err = virsh(d.uri, "nodedev-list", "--cap", "mdev_types")
+    assert (rc, err) == (0, "")
+    assert len(out.split()) == 128
+    rc, out, err = virsh(d.uri, "nodedev-list", "--tree")
+    assert (rc, err) == (0, "")
+    assert out.count("+- pci_") >= 128
