@@ -453,3 +453,38 @@ def test_concurrent_clients(daemon):
         "<availableInstances>16</availableInstances>") == 1
     c.close()
 
+
+
+def test_attribute_write_failure_rolls_back(make_daemon):
+    """The kernel refusing the third <attr> write: the client gets that
+    errno and the device is removed again."""
+    d = make_daemon(profile="s390")
+    c = libvirt.open(d.uri)
+    with open(d.control("inject"), "w") as fh:
+        fh.write("attr assign_domain EIO\n")
+    code, domain, message = error_of(
+        lambda: c.nodeDeviceCreateXML(read("mdev-vfio-ap.xml"), 0))
+    assert domain == NODEDEV
+    assert "assign_domain" in message
+    assert "Input/output error" in message
+    assert not os.path.exists(os.path.join(
+        d.sysfs, "devices/vfio_ap/matrix/783e6dbb-ea0e-411f-94e2-717eaad438bf"))
+    assert c.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV) == []
+    # nothing half-made blocks a second attempt
+    dev = c.nodeDeviceCreateXML(read("mdev-vfio-ap.xml"), 0)
+    assert dev.isActive() == 1
+    c.close()
+
+
+@pytest.mark.skipif(not os.environ.get("ND_TEST_LIBVIRT_URI"),
+                    reason="ND_TEST_LIBVIRT_URI names no real libvirtd")
+def test_same_errors_as_real_libvirt(daemon):
+    """With a real libvirtd: the same code, domain and message for the same
+    failures."""
+    real = libvirt.open(os.environ["ND_TEST_LIBVIRT_URI"])
+    ours = libvirt.open(daemon.uri)
+    for fn in (lambda c: c.nodeDeviceLookupByName("nope"),
+               lambda c: c.nodeDeviceLookupByName("computer").destroy()):
+        assert error_of(lambda: fn(ours)) == error_of(lambda: fn(real))
+    real.close()
+    ours.close()
