@@ -206,12 +206,22 @@ def test_ap_sharing_and_guest_matrix(mdevsim):
     assert write_errno(os.path.join(d1, "unassign_domain"), "5") == 0
     assert sim.read(d1, "matrix") == "05.0004\n"
     assert sim.read(d2, "matrix") == "06.0004\n06.0005\n"
-    # guest_matrix: queue 07.0004 is bound to cex4queue, so adapter 7 is
-    # filtered out; domain 0x99 does not exist on the host.
-    assert write_errno(os.path.join(d1, "assign_adapter"), "7") == 0
+    # Queue 07.0004 belongs to cex4queue, a host driver: EADDRNOTAVAIL.
+    assert write_errno(os.path.join(d1, "assign_adapter"), "7") == errno.EADDRNOTAVAIL
+    # guest_matrix: adapter 0x10 has no queues, so it is filtered out, and
+    # domain 0x99 does not exist on the host.
+    assert write_errno(os.path.join(d1, "assign_adapter"), "0x10") == 0
     assert write_errno(os.path.join(d1, "assign_domain"), "0x99") == 0
-    assert sim.read(d1, "matrix") == "05.0004\n05.0099\n07.0004\n07.0099\n"
+    assert sim.read(d1, "matrix") == "05.0004\n05.0099\n10.0004\n10.0099\n"
     assert sim.read(d1, "guest_matrix") == "05.0004\n"
+    # Adapter 7 alone is fine while no domain of it is held by the host...
+    d3 = sim.path("bus/mdev/devices", uuid(3))
+    assert sim.create("matrix", "vfio_ap-passthrough", uuid(3)) == 0
+    assert write_errno(os.path.join(d3, "assign_adapter"), "7") == 0
+    # ...until a domain with a host-held queue is added.
+    assert write_errno(os.path.join(d3, "assign_domain"), "4") == errno.EADDRNOTAVAIL
+    assert write_errno(os.path.join(d3, "assign_adapter"), "7") == 0   # again: no-op
+    assert sim.read(d3, "matrix") == "07.\n"
     # Removing a device frees its APQNs.
     assert sim.remove(u2) == 0
     assert write_errno(os.path.join(d1, "assign_adapter"), "6") == 0

@@ -185,6 +185,7 @@ attrSpecFree(gpointer p)
     g_free(a->set2);
     g_free(a->pair_set);
     g_free(a->filter_driver);
+    g_free(a->owner_driver);
     g_free(a);
 }
 

@@ -29,6 +29,9 @@ typedef struct {
     char *pair_set;      /* ASSIGN: no two devices may share a (set, pair_set) pair */
     int share_errno;     /* ... else this errno (vfio_ap: EADDRINUSE) */
     char *filter_driver; /* MATRIX: only APQNs whose AP queue is bound to it */
+    char *owner_driver;  /* ASSIGN: an APQN whose queue another driver holds */
+    int owner_errno;     /* ... fails with this (vfio_ap: EADDRNOTAVAIL) */
+    gboolean ap_domain;  /* ASSIGN: the set holds domains (else adapters) */
 } SimAttrSpec;
 
 typedef struct {

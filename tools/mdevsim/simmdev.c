@@ -202,6 +202,38 @@ apDomainExists(SimHost *host, guint64 domain)
     return FALSE;
 }
 
+/* The AP queue "AA.DDDD" exists and another driver than @driver holds it
+ * (a default driver such as cex4queue). */
+static gboolean
+apQueueOwnedElsewhere(SimHost *host, guint64 adapter, guint64 domain,
+                      const char *driver)
+{
+    g_autofree char *path = g_strdup_printf("devices/ap/card%02x/%02x.%04x/driver",
+                                            (guint)adapter, (guint)adapter,
+                                            (guint)domain);
+    SimNode *link = simFsLookupPath(host->fs, path);
+
+    return link && !apQueueBound(host, adapter, domain, driver);
+}
+
+/* Assigning @val would give @mdev an APQN that another driver owns. */
+static gboolean
+attrOwnedElsewhere(SimMdev *mdev, SimAttrSpec *spec, guint64 val)
+{
+    SimSet *pairs = mdevSet(mdev, spec->pair_set);
+    guint64 p;
+
+    for (p = 0; pairs && p <= pairs->max; p++) {
+        guint64 adapter = spec->ap_domain ? p : val;
+        guint64 domain = spec->ap_domain ? val : p;
+
+        if (setHas(pairs, p) &&
+            apQueueOwnedElsewhere(mdev->host, adapter, domain, spec->owner_driver))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* vfio_ap's guest matrix: domains the host has; adapters only when every
  * assigned domain's queue on them is bound to the driver. */
 static void
@@ -343,8 +375,15 @@ attrWrite(SimNode *node, const char *buf, size_t len)
         }
         if (!(set = mdevSet(a->mdev, spec->set)) || val > set->max)
             return spec->range_errno ? spec->range_errno : EINVAL;
+        /* vfio_ap: assigning again is a no-op; then APQNs another driver
+         * owns (EADDRNOTAVAIL), then APQNs of another device (EADDRINUSE). */
+        if (spec->kind == SIM_ATTR_ASSIGN && setHas(set, val))
+            return 0;
+        if (spec->kind == SIM_ATTR_ASSIGN && spec->owner_driver &&
+            attrOwnedElsewhere(a->mdev, spec, val))
+            return spec->owner_errno ? spec->owner_errno : EADDRNOTAVAIL;
         if (spec->kind == SIM_ATTR_ASSIGN && spec->pair_set &&
-            !setHas(set, val) && attrShares(a->mdev, spec, val))
+            attrShares(a->mdev, spec, val))
             return spec->share_errno ? spec->share_errno : EADDRINUSE;
         if (spec->kind == SIM_ATTR_ASSIGN)
             set->bits[val / 8] |= 1u << (val % 8);

@@ -125,6 +125,7 @@ attrSpecFreeFunc(gpointer p)
     g_free(a->set2);
     g_free(a->pair_set);
     g_free(a->filter_driver);
+    g_free(a->owner_driver);
     g_free(a);
 }
 
@@ -149,6 +150,7 @@ loadAttr(GKeyFile *kf, const char *key, const char *name, GError **error)
     g_autofree char *group = g_strdup_printf("attr %s %s", key, name);
     g_autofree char *kind = NULL;
     g_autoptr(SimAttrSpecPtr) a = NULL;
+    g_autofree char *side = NULL;
     guint64 v;
     size_t i;
 
@@ -206,6 +208,23 @@ loadAttr(GKeyFile *kf, const char *key, const char *name, GError **error)
         return NULL;
     if (a->filter_driver && !checkName(group, a->filter_driver, FALSE, error))
         return NULL;
+    a->owner_driver = getStr(kf, group, "owner_driver");
+    if (a->owner_driver && !checkName(group, a->owner_driver, FALSE, error))
+        return NULL;
+    if (!getErrno(kf, group, "owner_errno", EADDRNOTAVAIL, &a->owner_errno, error))
+        return NULL;
+    side = getStr(kf, group, "ap_side");
+    if (side && strcmp(side, "domain") != 0 && strcmp(side, "adapter") != 0) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "[%s] ap_side: '%s' is neither adapter nor domain", group, side);
+        return NULL;
+    }
+    a->ap_domain = side && strcmp(side, "domain") == 0;
+    if (a->owner_driver && !a->pair_set) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                    "[%s] owner_driver needs pair_set=", group);
+        return NULL;
+    }
     if (!getUint(kf, group, "min", 0, &a->min, error) ||
         !getUint(kf, group, "max", 255, &a->max, error) ||
         !getErrno(kf, group, "range_errno", EINVAL, &a->range_errno, error) ||
