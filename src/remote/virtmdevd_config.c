@@ -81,6 +81,7 @@ static const KeyInfo keys[] = {
     { "autostart", KEY_BOOL, CFG_OFF(autostart), 0, 0 },
     { "watch", KEY_BOOL, CFG_OFF(watch), 0, 0 },
     { "max_clients", KEY_UINT, CFG_OFF(rpc.max_clients), 1, 65536 },
+    { "max_anonymous_clients", KEY_UINT, CFG_OFF(rpc.max_anonymous), 1, 65536 },
     { "max_pending", KEY_UINT, CFG_OFF(rpc.max_pending), 1, 1024 },
     { "max_workers", KEY_UINT, CFG_OFF(rpc.max_workers), 1, 64 },
     { "max_event_callbacks", KEY_UINT, CFG_OFF(rpc.max_event_callbacks), 1, 65536 },

@@ -56,6 +56,7 @@ struct _ndRPCServer {
     GPtrArray *listeners;       /* ndRPCListener* */
     GList *clients;             /* ndRPCClient* */
     guint nclients;
+    guint nanonymous;           /* clients not opened yet */
     guint64 next_client_id;
     GThreadPool *pool;
     guint jobs;                 /* jobs whose completion has not run yet */
@@ -102,6 +103,7 @@ struct _ndRPCClient {
 
     /* connection state */
     gboolean opened;
+    gboolean was_opened;        /* CONNECT_OPEN succeeded once */
     gboolean readonly;
     gboolean keepalive;         /* the client asked for the feature */
     gboolean close_callback;
@@ -144,6 +146,9 @@ void
 ndRPCServerConfigInit(ndRPCServerConfig *cfg)
 {
     cfg->max_clients = 256;
+    /* as libvirtd's max_anonymous_clients: connections that hold a slot
+     * without ever opening cannot lock everybody else out */
+    cfg->max_anonymous = 20;
     cfg->max_pending = 16;
     cfg->max_workers = 4;
     cfg->max_event_callbacks = 256;
@@ -210,6 +215,8 @@ clientClose(ndRPCClient *c, const char *reason)
     c->tx_bytes = 0;
     srv->clients = g_list_remove(srv->clients, c);
     srv->nclients--;
+    if (!c->was_opened)
+        srv->nanonymous--;
     clientUnref(c);
 }
 
@@ -432,6 +439,10 @@ connOpen(ndRPCClient *c, const void *a, void *r)
         return -1;
     }
     c->opened = TRUE;
+    if (!c->was_opened) {
+        c->was_opened = TRUE;
+        c->srv->nanonymous--;
+    }
     c->readonly = c->readonly_socket || (args->flags & VIR_CONNECT_RO);
     g_free(c->uri);
     c->uri = g_strdup(args->name && **args->name ? *args->name : "nodedev:///system");
@@ -940,6 +951,7 @@ clientNew(ndRPCServer *srv, GSocket *sock, const ndRPCListener *l)
 
     srv->clients = g_list_prepend(srv->clients, c);
     srv->nclients++;
+    srv->nanonymous++;
     clientLogPeer(c, l->desc);
 }
 
@@ -960,9 +972,10 @@ listenerAccept(GSocket *sock, GIOCondition cond, gpointer data)
                 ND_WARN("cannot accept a client on %s: %s", l->desc, gerr->message);
             break;
         }
-        if (srv->nclients >= srv->cfg.max_clients) {
-            ND_WARN("too many clients (%u): refusing a connection on %s",
-                    srv->nclients, l->desc);
+        if (srv->nclients >= srv->cfg.max_clients ||
+            srv->nanonymous >= srv->cfg.max_anonymous) {
+            ND_WARN("too many clients (%u, %u not opened): refusing a connection on %s",
+                    srv->nclients, srv->nanonymous, l->desc);
             g_socket_close(client, NULL);
             g_object_unref(client);
             continue;

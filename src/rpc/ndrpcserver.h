@@ -11,6 +11,7 @@ typedef struct _ndRPCServer ndRPCServer;
 typedef struct _ndRPCServerConfig ndRPCServerConfig;
 struct _ndRPCServerConfig {
     guint max_clients;          /* connections at once */
+    guint max_anonymous;        /* of those, not yet through CONNECT_OPEN */
     guint max_pending;          /* calls in flight per client */
     guint max_workers;          /* threads running driver calls */
     guint max_event_callbacks;  /* event registrations per client */

@@ -318,3 +318,18 @@ def test_many_clients_come_and_go(daemon):
         c.send(frame(PROGRAM, 1, 110, CALL, 1, OK))
         c.close()
     assert_serving(daemon)
+
+
+def test_max_anonymous_clients(make_daemon):
+    """Connections that never open cannot take every slot."""
+    d = make_daemon(config="max_anonymous_clients=2\n")
+    idle = [RawClient(d.sock), RawClient(d.sock)]
+    assert idle[0].call(66)[0] == OK
+    assert idle[1].call(66)[0] == OK
+    refused = RawClient(d.sock)
+    assert refused.closed_by_peer()
+    # once one of them opens, there is room for a newcomer again
+    idle[0].open()
+    assert_serving(d)
+    idle[1].close()
+    assert_serving(d)

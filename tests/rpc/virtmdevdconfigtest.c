@@ -40,6 +40,7 @@ testValues(void)
         "autostart=false\n"
         "watch=false\n"
         "max_clients=7\n"
+        "max_anonymous_clients=5\n"
         "max_pending=3\n"
         "max_workers=2\n"
         "max_event_callbacks=9\n"
@@ -57,6 +58,7 @@ testValues(void)
     g_assert_false(cfg->autostart);
     g_assert_false(cfg->watch);
     g_assert_cmpuint(cfg->rpc.max_clients, ==, 7);
+    g_assert_cmpuint(cfg->rpc.max_anonymous, ==, 5);
     g_assert_cmpuint(cfg->rpc.max_pending, ==, 3);
     g_assert_cmpuint(cfg->rpc.max_workers, ==, 2);
     g_assert_cmpuint(cfg->rpc.max_event_callbacks, ==, 9);
