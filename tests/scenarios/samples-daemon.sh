@@ -10,6 +10,12 @@ ERR_IN_USE='in use|busy'
 ERR_READ_ONLY='read only|read-only'
 ERR_NO_DEVICE='no node device with matching name'
 
+# mdevctl 1.2 reads /sys and /etc/mdevctl.d at fixed paths: ND_MDEVCTL is
+# a command that runs it on ND_SYSFS and ND_CONFIG_DIR
+mdevctl() {
+    timeout 60 $ND_MDEVCTL "$@"
+}
+
 v() {
     timeout 60 "$ND_VIRSH" -c "$ND_URI" "$@"
 }
@@ -230,6 +236,8 @@ daemon_group() {
                 "$([ -e "$ND_CONFIG_DIR/mdpy/$u_auto" ] && echo yes || echo no) $([ -e "$ND_CONFIG_DIR/mbochs/$u_man" ] && echo yes || echo no)"
         fi
         check "daemon: nothing left after the seeded definitions" "" "$(vlist --cap mdev --all)"
+        check "daemon: mdevctl's scripts.d is no parent" "" \
+            "$(vlist --all | grep -i script)"
     fi
 
     cleanup_all
@@ -381,6 +389,14 @@ daemon_group() {
     check "daemon: started device exists in sysfs" "yes" "$(present "$ud")"
     check "daemon: started device has the defined type" "mbochs-medium" \
         "$(basename "$(readlink "$ND_SYSFS/bus/mdev/devices/$ud/mdev_type" 2>/dev/null)")"
+    if [ -n "$ND_MDEVCTL" ]; then
+        check "mdevctl: sees the daemon's definition, active" \
+            "$ud mbochs mbochs-medium manual (active)" \
+            "$(mdevctl list --defined 2>&1 | grep "^$ud")"
+        check "mdevctl: sees the device the daemon started, defined" \
+            "$ud mbochs mbochs-medium manual (defined)" \
+            "$(mdevctl list 2>&1 | grep "^$ud")"
+    fi
     check "daemon: mbochs-medium pool lowered" "15" "$(xml_avail "$P_mbochs" mbochs-medium)"
     out=$(v nodedev-start "$d" 2>&1)
     check_match "daemon: starting an active device is refused" 'already active' "$out"
@@ -437,6 +453,54 @@ daemon_group() {
         ok "daemon: lifecycle event Deleted for an out-of-band remove"
     else
         not_ok "daemon: lifecycle event Deleted for an out-of-band remove" "$(cat "$ev_file")"
+    fi
+
+    # --- mdevctl 1.2 working behind the daemon's back, as libvirt did
+    if [ -n "$ND_MDEVCTL" ]; then
+        um=$(uuid 1900)
+        nm="mdev_$(echo "$um" | tr '-' '_')_mtty"
+        out=$(mdevctl start -u "$um" -p mtty -t mtty-1 2>&1)
+        check "mdevctl: start a transient device" "yes" "$(present "$um")"
+        [ -n "$out" ] && note "$out"
+        if wait_for "$ND_WAIT" ev_seen "$nm" Created; then
+            ok "mdevctl: the daemon reports its start (Created)"
+        else
+            not_ok "mdevctl: the daemon reports its start (Created)" "$(cat "$ev_file")"
+        fi
+        check "mdevctl: the daemon lists it" "$nm" "$(vlist --cap mdev)"
+        out=$(mdevctl stop -u "$um" 2>&1)
+        check "mdevctl: stop it" "no" "$(present "$um")"
+        if wait_for "$ND_WAIT" ev_seen "$nm" Deleted; then
+            ok "mdevctl: the daemon reports its stop (Deleted)"
+        else
+            not_ok "mdevctl: the daemon reports its stop (Deleted)" "$(cat "$ev_file")"
+        fi
+
+        ud2=$(uuid 1901)
+        nd2="mdev_$(echo "$ud2" | tr '-' '_')_mdpy"
+        out=$(mdevctl define -u "$ud2" -p mdpy -t mdpy-hd 2>&1)
+        check "mdevctl: define" "yes" \
+            "$([ -f "$ND_CONFIG_DIR/mdpy/$ud2" ] && echo yes || echo no)"
+        if wait_for "$ND_WAIT" ev_seen "$nd2" Defined; then
+            ok "mdevctl: the daemon reports its definition (Defined)"
+        else
+            not_ok "mdevctl: the daemon reports its definition (Defined)" "$(cat "$ev_file")"
+        fi
+        check "mdevctl: the daemon lists it as inactive" "$nd2" "$(vlist --cap mdev --inactive)"
+        out=$(v nodedev-start "$nd2" 2>&1)
+        check "mdevctl: the daemon starts mdevctl's definition" "yes" "$(present "$ud2")"
+        check_match "mdevctl: and destroys it" "Destroyed" "$(v nodedev-destroy "$nd2" 2>&1)"
+        out=$(mdevctl undefine -u "$ud2" 2>&1)
+        check "mdevctl: undefine" "no" \
+            "$([ -e "$ND_CONFIG_DIR/mdpy/$ud2" ] && echo yes || echo no)"
+        if wait_for "$ND_WAIT" ev_seen "$nd2" Undefined; then
+            ok "mdevctl: the daemon reports its undefinition (Undefined)"
+        else
+            not_ok "mdevctl: the daemon reports its undefinition (Undefined)" "$(cat "$ev_file")"
+        fi
+        check "mdevctl: nothing left listed" "" "$(vlist --cap mdev --all)"
+    else
+        skip "mdevctl: against the daemon's files and sysfs" "ND_MDEVCTL not set"
     fi
 
     ev_stop

@@ -8,7 +8,10 @@
 # Usage: samples-seed.sh CONFIG_DIR
 set -eu
 dir=${1:?usage: samples-seed.sh CONFIG_DIR}
-mkdir -p "$dir/mdpy" "$dir/mbochs"
+# mdevctl refuses to run without its hook directories (and the daemon
+# must not take them for a parent)
+mkdir -p "$dir/mdpy" "$dir/mbochs" "$dir/scripts.d/callouts" \
+    "$dir/scripts.d/notifiers"
 printf '{\n  "mdev_type": "mdpy-vga",\n  "start": "auto",\n  "attrs": []\n}' \
     > "$dir/mdpy/cafe0000-0000-4000-8000-000000001800"
 printf '{\n  "mdev_type": "mbochs-small",\n  "start": "manual"\n}' \

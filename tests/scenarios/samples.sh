@@ -26,6 +26,10 @@
 #                   /dev/vfio and in-use cases are skipped otherwise
 #   ND_WAIT         seconds to wait for an asynchronous change (default 15)
 #   ND_TMP          scratch directory (default: mktemp -d)
+#   ND_MDEVCTL      command running mdevctl 1.2 on ND_SYSFS and
+#                   ND_CONFIG_DIR ("mdevctl" in the guest; an unshare
+#                   wrapper on mdevsim); the mdevctl cases are skipped
+#                   when empty
 #   ND_SEEDED       1 when samples-seed.sh wrote definitions into
 #                   ND_CONFIG_DIR before the daemon started
 #   ND_TAP_BASE     number of cases already printed (TAP numbering goes on
@@ -43,6 +47,7 @@ ND_CONFIG_DIR=${ND_CONFIG_DIR:-}
 ND_DEV_ROOT=${ND_DEV_ROOT:-/dev}
 ND_VFIO=${ND_VFIO:-0}
 ND_WAIT=${ND_WAIT:-15}
+ND_MDEVCTL=${ND_MDEVCTL:-}
 if [ -z "${ND_TMP:-}" ]; then
     ND_TMP=$(mktemp -d)
 fi
