@@ -743,7 +743,12 @@ ndMdevAttrWrite(ndSysfs *sysfs, const char *uuid, const char *name,
 
     if (checkUUID(uuid) < 0 || checkAttrName(name) < 0)
         return -1;
-    if (!value || strlen(value) > MDEV_ATTR_VALUE_MAX) {
+    if (!value) {
+        ndReportError(ND_ERR_INVALID_ARG,
+                      _("attribute '%1$s' has no value"), name);
+        return -1;
+    }
+    if (strlen(value) > MDEV_ATTR_VALUE_MAX) {
         ndReportError(ND_ERR_INVALID_ARG,
                       _("value of attribute '%1$s' is longer than %2$d bytes"),
                       name, MDEV_ATTR_VALUE_MAX);

@@ -633,6 +633,7 @@ testAttrWrite(void)
     g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_adapter", "0x01"), ==, 0);
     content = readFile(dir, "devices/vfio_ap/matrix/" MDEV_AP "/assign_adapter");
     g_assert_cmpstr(content, ==, "0x01");
+    g_clear_pointer(&content, g_free);
 
     g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_nothing", "1"), ==, -1);
     assertError(ND_ERR_INVALID_ARG,
@@ -641,6 +642,14 @@ testAttrWrite(void)
     assertError(ND_ERR_NO_NODE_DEVICE, "no mediated device with UUID");
     g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_adapter", huge), ==, -1);
     assertError(ND_ERR_INVALID_ARG, "longer than 4095 bytes");
+    g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_adapter", NULL), ==, -1);
+    assertError(ND_ERR_INVALID_ARG, "attribute 'assign_adapter' has no value");
+    {
+        /* exactly one page minus the NUL is still accepted */
+        g_autofree char *page = g_strnfill(4095, '7');
+
+        g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_adapter", page), ==, 0);
+    }
 
     inject_write_errno = EINVAL;
     g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_domain", "0xzz"), ==, -1);
