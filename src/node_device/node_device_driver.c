@@ -1368,69 +1368,200 @@ driverSyncDefinitions(ndDriver *drv, GPtrArray *defs, gboolean events)
     }
 }
 
-/* Must hold drv->lock. Brings the mdev parents and their types in line
- * with sysfs; queues UPDATE for parents whose types or free instances
- * changed (unless an operation of ours is changing them); collects the
- * buses that newly registered in @ret_new_buses. */
+/* What a rescan read from sysfs, outside the lock. Only differences from
+ * what the list knew at the snapshot are read in detail, so a rescan
+ * costs two directory listings plus a few reads per change, whatever the
+ * number of devices. */
+typedef struct {
+    guint64 snap;             /* drv->generation when the list was copied */
+    GPtrArray *new_mdevs;     /* ndMdevInfo * of UUIDs the list lacked */
+    GHashTable *gone_uuids;   /* UUIDs active in the list, gone from sysfs */
+    GPtrArray *new_parents;   /* ndMdevParentInfo * of new class/mdev_bus
+                               * entries */
+    GHashTable *gone_buses;   /* registered buses gone from class/mdev_bus */
+    GHashTable *types_by_bus; /* bus -> fresh types (ndMdevType *) of every
+                               * parent whose devices changed */
+} ndScan;
+
 static void
-driverSyncParents(ndDriver *drv, GPtrArray *parents, GHashTable *types_by_bus,
-                  GPtrArray *new_buses, guint64 snap)
+scanClear(ndScan *scan)
 {
-    g_autoptr(GHashTable) present = g_hash_table_new(g_str_hash, g_str_equal);
+    g_clear_pointer(&scan->new_mdevs, g_ptr_array_unref);
+    g_clear_pointer(&scan->gone_uuids, g_hash_table_unref);
+    g_clear_pointer(&scan->new_parents, g_ptr_array_unref);
+    g_clear_pointer(&scan->gone_buses, g_hash_table_unref);
+    g_clear_pointer(&scan->types_by_bus, g_hash_table_unref);
+}
+
+static GHashTable *
+strSetNew(void)
+{
+    return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* No lock held (rescan_lock and config_lock are). Fills @scan. */
+static int
+driverScanRead(ndDriver *drv, ndScan *scan)
+{
+    g_autoptr(GHashTable) known_uuids =          /* uuid -> parent bus */
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autoptr(GHashTable) known_buses = strSetNew();
+    g_autoptr(GHashTable) affected = strSetNew();
+    g_auto(GStrv) uuids = NULL;
+    g_auto(GStrv) buses = NULL;
+    g_autoptr(GHashTable) live_uuids = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) live_buses = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter iter;
+    gpointer key;
+    gpointer value;
     guint i;
 
-    for (i = 0; i < parents->len; i++) {
-        const ndMdevParentInfo *info = g_ptr_array_index(parents, i);
-        GPtrArray *types = g_hash_table_lookup(types_by_bus, info->name);
-        ndDevice *dev = ndDeviceListFindByBus(drv->devs, info->name);
-        g_autofree char *sig = NULL;
-        gboolean changed = FALSE;
+    scan->new_mdevs = g_ptr_array_new_with_free_func((GDestroyNotify) ndMdevInfoFree);
+    scan->gone_uuids = strSetNew();
+    scan->new_parents = g_ptr_array_new_with_free_func((GDestroyNotify) ndMdevParentInfoFree);
+    scan->gone_buses = strSetNew();
+    scan->types_by_bus = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) g_ptr_array_unref);
 
-        g_hash_table_add(present, info->name);
-        if (!types)
-            continue;
-        if (!dev) {
-            guint j;
-
-            for (j = 0; j < ndDeviceListCount(drv->devs) && !dev; j++) {
-                ndDevice *d = ndDeviceListGet(drv->devs, j);
-
-                if (d->def->sysfs_path && g_str_equal(d->def->sysfs_path, info->path))
-                    dev = d;
-            }
-            if (!dev)
-                continue;   /* a device we do not know yet: next restart */
-            g_free(dev->mdev_bus);
-            dev->mdev_bus = g_strdup(info->name);
-            g_ptr_array_add(new_buses, g_strdup(info->name));
-            changed = TRUE;
-        }
-        if (countGet(drv->pending_parents, info->name) > 0 || dev->changed > snap)
-            continue;
-        sig = ndEnumAvailSig(types);
-        if (g_strcmp0(sig, dev->avail_sig) != 0) {
-            g_free(dev->avail_sig);
-            dev->avail_sig = g_steal_pointer(&sig);
-            changed = TRUE;
-        }
-        ndDeviceSetMdevTypes(dev, g_ptr_array_ref(types));
-        if (changed)
-            eventQueueUpdate(drv, ndDeviceGetName(dev));
-    }
-
+    g_mutex_lock(&drv->lock);
+    scan->snap = drv->generation;
     for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
         ndDevice *dev = ndDeviceListGet(drv->devs, i);
 
-        if (dev->mdev_bus && !g_hash_table_contains(present, dev->mdev_bus)) {
-            g_clear_pointer(&dev->mdev_bus, g_free);
-            g_clear_pointer(&dev->avail_sig, g_free);
-            ndDeviceSetMdevTypes(dev, NULL);
+        if (dev->uuid && dev->active)
+            g_hash_table_replace(known_uuids, g_strdup(dev->uuid),
+                                 g_strdup(dev->parent_bus));
+        if (dev->mdev_bus)
+            g_hash_table_add(known_buses, g_strdup(dev->mdev_bus));
+    }
+    g_mutex_unlock(&drv->lock);
+
+    if (ndSysfsListDir(drv->sysfs, "bus/mdev/devices", &uuids) < 0 ||
+        ndSysfsListDir(drv->sysfs, "class/mdev_bus", &buses) < 0)
+        return -1;
+
+    for (i = 0; uuids && uuids[i]; i++) {
+        g_autoptr(ndMdevInfo) info = NULL;
+        g_autofree char *lower = g_ascii_strdown(uuids[i], -1);
+
+        g_hash_table_add(live_uuids, uuids[i]);
+        if (!ndUUIDIsKernelForm(uuids[i]) ||
+            g_hash_table_contains(known_uuids, lower))
+            continue;
+        if (ndMdevRead(drv->sysfs, uuids[i], &info) <= 0) {
+            /* not complete yet (or unreadable): the next rescan */
+            ndResetLastError();
+            continue;
+        }
+        g_hash_table_add(affected, g_strdup(info->parent));
+        g_ptr_array_add(scan->new_mdevs, g_steal_pointer(&info));
+    }
+    g_hash_table_iter_init(&iter, known_uuids);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        if (!g_hash_table_contains(live_uuids, key)) {
+            g_hash_table_add(scan->gone_uuids, g_strdup(key));
+            if (value)
+                g_hash_table_add(affected, g_strdup(value));
+        }
+    }
+
+    for (i = 0; buses && buses[i]; i++) {
+        g_autoptr(ndMdevParentInfo) info = NULL;
+
+        g_hash_table_add(live_buses, buses[i]);
+        if (g_hash_table_contains(known_buses, buses[i]))
+            continue;
+        if (ndMdevParentRead(drv->sysfs, buses[i], &info) <= 0) {
+            ndResetLastError();
+            continue;
+        }
+        g_hash_table_add(affected, g_strdup(info->name));
+        g_ptr_array_add(scan->new_parents, g_steal_pointer(&info));
+    }
+    g_hash_table_iter_init(&iter, known_buses);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        if (!g_hash_table_contains(live_buses, key))
+            g_hash_table_add(scan->gone_buses, g_strdup(key));
+    }
+
+    g_hash_table_iter_init(&iter, affected);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        GPtrArray *types = NULL;
+
+        if (!g_hash_table_contains(live_buses, key))
+            continue;
+        if (ndEnumMdevTypes(drv->sysfs, key, &types) < 0) {
+            ND_DEBUG("cannot read the types of '%s': %s",
+                     (const char *) key, ndGetLastErrorMessage());
+            ndResetLastError();
+            continue;
+        }
+        g_hash_table_insert(scan->types_by_bus, g_strdup(key), types);
+    }
+    return 0;
+}
+
+/* Must hold drv->lock. Registers new parents, forgets gone ones, and
+ * refreshes the types of parents whose devices changed; queues UPDATE for
+ * each parent whose types or free instances changed (unless one of our
+ * operations changed it since the snapshot). Buses that newly registered
+ * go to @new_buses (for autostart). */
+static void
+driverSyncParents(ndDriver *drv, ndScan *scan, GPtrArray *new_buses)
+{
+    GHashTableIter iter;
+    gpointer key;
+    gpointer value;
+    guint i;
+
+    for (i = 0; i < scan->new_parents->len; i++) {
+        const ndMdevParentInfo *info = g_ptr_array_index(scan->new_parents, i);
+        ndDevice *dev = ndDeviceListFindByBus(drv->devs, info->name);
+        guint j;
+
+        for (j = 0; j < ndDeviceListCount(drv->devs) && !dev; j++) {
+            ndDevice *d = ndDeviceListGet(drv->devs, j);
+
+            if (d->def->sysfs_path && g_str_equal(d->def->sysfs_path, info->path))
+                dev = d;
+        }
+        if (!dev || dev->mdev_bus)
+            continue;   /* a device we do not know yet: next restart */
+        dev->mdev_bus = g_strdup(info->name);
+        g_clear_pointer(&dev->avail_sig, g_free);
+        g_ptr_array_add(new_buses, g_strdup(info->name));
+    }
+
+    g_hash_table_iter_init(&iter, scan->gone_buses);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        ndDevice *dev = ndDeviceListFindByBus(drv->devs, key);
+
+        if (!dev)
+            continue;
+        g_clear_pointer(&dev->mdev_bus, g_free);
+        g_clear_pointer(&dev->avail_sig, g_free);
+        ndDeviceSetMdevTypes(dev, NULL);
+        eventQueueUpdate(drv, ndDeviceGetName(dev));
+    }
+
+    g_hash_table_iter_init(&iter, scan->types_by_bus);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        ndDevice *dev = ndDeviceListFindByBus(drv->devs, key);
+        g_autofree char *sig = NULL;
+
+        if (!dev || countGet(drv->pending_parents, key) > 0 ||
+            dev->changed > scan->snap)
+            continue;
+        sig = ndEnumAvailSig(value);
+        ndDeviceSetMdevTypes(dev, g_ptr_array_ref(value));
+        if (g_strcmp0(sig, dev->avail_sig) != 0) {
+            g_free(dev->avail_sig);
+            dev->avail_sig = g_steal_pointer(&sig);
             eventQueueUpdate(drv, ndDeviceGetName(dev));
         }
     }
 }
 
-/* Must hold drv->lock. Brings the active mdevs in line with sysfs. */
 static gboolean
 driverRemovedSince(ndDriver *drv, const char *name, guint64 snap)
 {
@@ -1439,26 +1570,24 @@ driverRemovedSince(ndDriver *drv, const char *name, guint64 snap)
     return gen && *gen > snap;
 }
 
+/* Must hold drv->lock. Adds or activates new mdevs (CREATED), and
+ * deactivates or removes gone ones (DELETED), leaving alone what our own
+ * operations are changing or changed since the snapshot. */
 static void
-driverSyncMdevs(ndDriver *drv, GPtrArray *mdevs, guint64 snap)
+driverSyncMdevs(ndDriver *drv, ndScan *scan)
 {
-    g_autoptr(GHashTable) live = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                                       g_free, NULL);
     g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
     guint i;
 
-    for (i = 0; i < mdevs->len; i++) {
-        const ndMdevInfo *info = g_ptr_array_index(mdevs, i);
+    for (i = 0; i < scan->new_mdevs->len; i++) {
+        const ndMdevInfo *info = g_ptr_array_index(scan->new_mdevs, i);
         g_autofree char *name = ndNodeDeviceMdevName(info->uuid, info->parent);
         ndDevice *dev = ndDeviceListFind(drv->devs, name);
 
-        g_hash_table_add(live, g_strdup(name));
         if (g_hash_table_contains(drv->pending_uuids, info->uuid) ||
-            (dev && (dev->busy || dev->changed > snap)) ||
-            driverRemovedSince(drv, name, snap))
+            (dev && (dev->busy || dev->active || dev->changed > scan->snap)) ||
+            driverRemovedSince(drv, name, scan->snap))
             continue;   /* one of our operations is making it or made it */
-        if (dev && dev->active)
-            continue;
         if (!dev) {
             ndDevice *parent = ndDeviceListFindByBus(drv->devs, info->parent);
             g_autoptr(ndDevice) fresh =
@@ -1476,8 +1605,9 @@ driverSyncMdevs(ndDriver *drv, GPtrArray *mdevs, guint64 snap)
     for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
         ndDevice *dev = ndDeviceListGet(drv->devs, i);
 
-        if (dev->uuid && dev->active && !dev->busy && dev->changed <= snap &&
-            !g_hash_table_contains(live, ndDeviceGetName(dev)))
+        if (dev->uuid && dev->active && !dev->busy &&
+            dev->changed <= scan->snap &&
+            g_hash_table_contains(scan->gone_uuids, dev->uuid))
             g_ptr_array_add(gone, g_strdup(ndDeviceGetName(dev)));
     }
     for (i = 0; i < gone->len; i++) {
@@ -1535,66 +1665,47 @@ driverAutostart(ndDriver *drv, GPtrArray *names)
 }
 
 /**
- * ndDriverRescan: see node_device_driver.h. Reads the mdev parents and
- * their types, the active mdevs and the definition files (stat-cached),
- * then updates the list under the lock and emits CREATED, DELETED,
- * DEFINED, UNDEFINED, and UPDATE for parents whose types or available
- * instances changed and for definitions whose content changed. Devices
- * that one of our operations is changing are left to that operation.
+ * ndDriverRescan: see node_device_driver.h. Lists bus/mdev/devices and
+ * class/mdev_bus, reads only what differs from the list (new devices and
+ * parents, the types of parents whose devices changed) and the definition
+ * files (stat-cached), then updates the list under the lock and emits
+ * CREATED, DELETED, DEFINED, UNDEFINED, and UPDATE for parents whose
+ * types or available instances changed and for definitions whose content
+ * changed. Devices one of our operations is changing are left to it.
+ * Newly registered parents get their autostart devices started.
  * Returns 0, or -1 if sysfs could not be read (the list is unchanged).
  */
 int
 ndDriverRescan(ndDriver *drv)
 {
     g_autoptr(GPtrArray) defs = NULL;
-    g_autoptr(GPtrArray) mdevs = NULL;
-    g_autoptr(GPtrArray) parents = NULL;
     g_autoptr(GPtrArray) new_buses = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) autostart = NULL;
-    g_autoptr(GHashTable) types_by_bus =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                              (GDestroyNotify) g_ptr_array_unref);
+    ndScan scan = { 0 };
     GHashTableIter iter;
     gpointer value;
-    guint64 snap;
-    guint i;
 
     g_mutex_lock(&drv->rescan_lock);
     g_mutex_lock(&drv->config_lock);
-    g_mutex_lock(&drv->lock);
-    snap = drv->generation;
-    g_mutex_unlock(&drv->lock);
 
     if (ndPersistLoad(drv->persist, &defs) < 0) {
         ND_WARN("cannot rescan definitions: %s", ndGetLastErrorMessage());
         ndResetLastError();
     }
-    if (ndMdevParentList(drv->sysfs, &parents) < 0 ||
-        ndMdevList(drv->sysfs, &mdevs) < 0) {
+    if (driverScanRead(drv, &scan) < 0) {
+        scanClear(&scan);
         g_mutex_unlock(&drv->config_lock);
         g_mutex_unlock(&drv->rescan_lock);
         return -1;
     }
-    for (i = 0; i < parents->len; i++) {
-        const ndMdevParentInfo *info = g_ptr_array_index(parents, i);
-        GPtrArray *types = NULL;
-
-        if (ndEnumMdevTypes(drv->sysfs, info->name, &types) < 0) {
-            ND_DEBUG("cannot read the types of '%s': %s",
-                     info->name, ndGetLastErrorMessage());
-            ndResetLastError();
-            continue;
-        }
-        g_hash_table_insert(types_by_bus, g_strdup(info->name), types);
-    }
 
     g_mutex_lock(&drv->lock);
-    driverSyncParents(drv, parents, types_by_bus, new_buses, snap);
-    driverSyncMdevs(drv, mdevs, snap);
+    driverSyncParents(drv, &scan, new_buses);
+    driverSyncMdevs(drv, &scan);
     /* later rescans start from later snapshots */
     g_hash_table_iter_init(&iter, drv->removed);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        if (*(guint64 *) value <= snap)
+        if (*(guint64 *) value <= scan.snap)
             g_hash_table_iter_remove(&iter);
     }
     if (defs)
@@ -1604,6 +1715,7 @@ ndDriverRescan(ndDriver *drv)
     g_mutex_unlock(&drv->lock);
 
     g_mutex_unlock(&drv->config_lock);
+    scanClear(&scan);
     driverEmit(drv);
     if (autostart)
         driverAutostart(drv, autostart);
