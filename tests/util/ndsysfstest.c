@@ -11,6 +11,8 @@
 #include <glib/gstdio.h>
 
 #include "util/ndsysfs.h"
+#include "util/ndmdev.h"
+#include "util/ndpci.h"
 #include "util/nderror.h"
 
 /* Linked with -Wl,--wrap=syscall: with @no_openat2 set, openat2() fails
@@ -20,6 +22,8 @@ long __real_syscall(long number, ...);
 long __wrap_syscall(long number, ...);
 
 static gboolean no_openat2;
+static guint openat2_calls;
+static guint openat2_components;
 
 long
 __wrap_syscall(long number, ...)
@@ -32,9 +36,15 @@ __wrap_syscall(long number, ...)
     for (i = 0; i < 6; i++)
         a[i] = va_arg(ap, long);
     va_end(ap);
-    if (number == SYS_openat2 && no_openat2) {
-        errno = ENOSYS;
-        return -1;
+    if (number == SYS_openat2) {
+        g_auto(GStrv) parts = g_strsplit((const char *) a[1], "/", -1);
+
+        openat2_calls++;
+        openat2_components += g_strv_length(parts);
+        if (no_openat2) {
+            errno = ENOSYS;
+            return -1;
+        }
     }
     return __real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -476,6 +486,29 @@ testWriteRaw(void)
     removeScratch(dir);
 }
 
+/* Listing a parent's types resolves the parent's path once, then each
+ * file is one component away: path components are lookups, and on FUSE
+ * (mdevsim) each lookup is a round trip. */
+static void
+testLookups(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("gpu");
+    g_autoptr(GPtrArray) types = NULL;
+    g_autoptr(ndPciDeviceInfo) info = NULL;
+    ndPciAddress addr = { 0, 0x41, 0, 0 };
+
+    openat2_calls = openat2_components = 0;
+    g_assert_cmpint(ndMdevTypeList(sysfs, "0000:41:00.0", &types), ==, 0);
+    g_assert_cmpuint(types->len, ==, 3);
+    /* 4 components once for the types directory, then about one each */
+    g_assert_cmpuint(openat2_components, <=, openat2_calls + 4);
+    g_assert_cmpuint(openat2_calls, <=, 2 + 3 * 6);
+
+    openat2_calls = openat2_components = 0;
+    g_assert_cmpint(ndPciDeviceRead(sysfs, &addr, &info), ==, 1);
+    g_assert_cmpuint(openat2_components, <=, 2 * openat2_calls + 8);
+}
+
 /* The same containment, read and write tests without openat2().  Runs
  * last: util remembers that openat2() is missing for the whole process. */
 static void
@@ -511,6 +544,7 @@ main(int argc, char **argv)
     g_test_add_func("/sysfs/list-dir", testListDir);
     g_test_add_func("/sysfs/write-raw", testWriteRaw);
     g_test_add_func("/sysfs/dir", testDir);
+    g_test_add_func("/sysfs/lookups", testLookups);
     g_test_add_func("/sysfs/fallback-without-openat2", testFallback);
     return g_test_run();
 }
