@@ -34,6 +34,32 @@ static const char *const pci_ids_paths[] = {
     "/usr/share/hwdata/pci.ids",
 };
 
+/* Set once openat2() is known not to work here: kernels before 5.6 say
+ * ENOSYS, and older container seccomp profiles deny unknown system calls
+ * with EPERM. */
+static gint no_openat2;
+
+static int sysfsOpenat2(int dirfd, const char *relpath, int flags);
+
+/* Opening the root itself cannot fail for a legitimate reason: if it does,
+ * openat2() is unusable and every open takes the fallback. */
+static void
+sysfsProbeOpenat2(int root_fd)
+{
+    int fd;
+
+    if (g_atomic_int_get(&no_openat2))
+        return;
+    fd = sysfsOpenat2(root_fd, ".", O_PATH | O_DIRECTORY);
+    if (fd >= 0) {
+        close(fd);
+        return;
+    }
+    ND_DEBUG("openat2() unusable (%s): checking opens by hand",
+             g_strerror(errno));
+    g_atomic_int_set(&no_openat2, 1);
+}
+
 /**
  * ndSysfsNew:
  * @root: the directory to treat as /sys
@@ -67,6 +93,7 @@ ndSysfsNew(const char *root)
                             root);
         return NULL;
     }
+    sysfsProbeOpenat2(sysfs->root_fd);
 
     for (i = 0; i < G_N_ELEMENTS(pci_ids_paths); i++) {
         if (access(pci_ids_paths[i], R_OK) == 0) {
@@ -312,7 +339,6 @@ locPath(sysfsLoc loc, const char *name)
 static int
 locOpen(sysfsLoc loc, const char *name, int flags)
 {
-    static gint no_openat2;
     int fd;
 
     if (!name || name[0] == '/' || name[0] == '\0') {
@@ -1136,10 +1162,14 @@ ndSysfsWriteRawBeneath(ndSysfs *sysfs, const char *dir_relpath,
     dirfd = ndSysfsOpen(sysfs, dir_relpath, O_PATH | O_DIRECTORY);
     if (dirfd < 0)
         return -errno;
-    for (tries = 0; tries < 16; tries++) {
-        fd = (int) syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-        if (fd >= 0 || errno != EAGAIN)
-            break;
+    if (g_atomic_int_get(&no_openat2)) {
+        errno = ENOSYS;
+    } else {
+        for (tries = 0; tries < 16; tries++) {
+            fd = (int) syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+            if (fd >= 0 || errno != EAGAIN)
+                break;
+        }
     }
     if (fd < 0 && errno == ENOSYS) {
         /* Old kernel: walk the components by hand, none may be a link. */
