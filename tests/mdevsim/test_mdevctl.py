@@ -78,3 +78,22 @@ def test_mdevctl_s390(mdevsim, confdir):
     assert parents == {"0.0.0023", "0.0.0024", "matrix"}
     r = mdevctl(sim, confdir, "list")
     assert r.stdout.strip() == f"{U} 0.0.0023 vfio_ccw-io manual"
+
+
+def test_mdevctl_start_with_attributes(mdevsim, confdir, tmp_path):
+    """mdevctl writes a device's attributes after create, as on a real s390
+    host; a bad value makes it remove the device again."""
+    sim = mdevsim("s390")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"mdev_type": "vfio_ap-passthrough", "start": "manual",
+                                "attrs": [{"assign_adapter": "5"},
+                                          {"assign_domain": "4"}]}))
+    r = mdevctl(sim, confdir, "start", "-u", U, "-p", "matrix", "--jsonfile", str(good))
+    assert r.returncode == 0, r.stderr
+    assert sim.read("bus/mdev/devices", U, "matrix") == "05.0004\n"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"mdev_type": "vfio_ap-passthrough", "start": "manual",
+                               "attrs": [{"assign_adapter": "300"}]}))
+    r = mdevctl(sim, confdir, "start", "-u", U2, "-p", "matrix", "--jsonfile", str(bad))
+    assert r.returncode != 0
+    assert os.listdir(sim.path("bus/mdev/devices")) == [U]
