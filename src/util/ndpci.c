@@ -188,7 +188,8 @@ parseHexField(const char *s, size_t ndigits, unsigned int *ret)
 
 /**
  * ndPciAddressParse:
- * @str: "DDDD:BB:SS.F", hex
+ * @str: "DDDD:BB:SS.F", hex; the domain may have up to 8 digits (Intel
+ *       VMD domains are named like "10000:e1:00.0")
  * @ret_addr: the address
  *
  * Returns 0, or -1 (without reporting) if @str is not exactly that shape
@@ -198,14 +199,19 @@ int
 ndPciAddressParse(const char *str, ndPciAddress *ret_addr)
 {
     ndPciAddress addr;
+    const char *colon;
+    size_t dlen;
 
-    if (!str || strlen(str) != 12 || str[4] != ':' || str[7] != ':' ||
-        str[10] != '.')
+    if (!str || !(colon = strchr(str, ':')))
         return -1;
-    if (!parseHexField(str, 4, &addr.domain) ||
-        !parseHexField(str + 5, 2, &addr.bus) ||
-        !parseHexField(str + 8, 2, &addr.slot) ||
-        !parseHexField(str + 11, 1, &addr.function))
+    dlen = colon - str;
+    if (dlen < 4 || dlen > 8 || strlen(colon) != 8 || colon[3] != ':' ||
+        colon[6] != '.')
+        return -1;
+    if (!parseHexField(str, dlen, &addr.domain) ||
+        !parseHexField(colon + 1, 2, &addr.bus) ||
+        !parseHexField(colon + 4, 2, &addr.slot) ||
+        !parseHexField(colon + 7, 1, &addr.function))
         return -1;
     if (addr.slot > 0x1f || addr.function > 7)
         return -1;

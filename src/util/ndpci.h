@@ -9,7 +9,7 @@
 
 typedef struct _ndPciAddress ndPciAddress;
 struct _ndPciAddress {
-    unsigned int domain;    /* 0..0xffff */
+    unsigned int domain;    /* 0..0xffffffff (VMD domains exceed 0xffff) */
     unsigned int bus;       /* 0..0xff */
     unsigned int slot;      /* 0..0x1f */
     unsigned int function;  /* 0..7 */
@@ -79,8 +79,9 @@ struct _ndPciDeviceInfo {
 void ndPciDeviceInfoFree(ndPciDeviceInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndPciDeviceInfo, ndPciDeviceInfoFree);
 
-/* Parses "DDDD:BB:SS.F" (hex, exactly that shape).  Returns 0, or -1
- * without reporting. */
+/* Parses "DDDD:BB:SS.F" (hex, exactly that shape; the domain has 4 to 8
+ * digits, as Intel VMD's "10000:e1:00.0").  Returns 0, or -1 without
+ * reporting. */
 int ndPciAddressParse(const char *str, ndPciAddress *ret_addr);
 /* Formats as "DDDD:BB:SS.F" (lower case hex); caller frees. */
 char *ndPciAddressFormat(const ndPciAddress *addr);

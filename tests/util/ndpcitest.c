@@ -38,6 +38,17 @@ testAddress(void)
     s = ndPciAddressFormat(&a);
     g_assert_cmpstr(s, ==, "abcd:ff:1f.7");
 
+    g_clear_pointer(&s, g_free);
+    /* an Intel VMD domain */
+    g_assert_cmpint(ndPciAddressParse("10000:e1:00.0", &a), ==, 0);
+    g_assert_cmphex(a.domain, ==, 0x10000);
+    s = ndPciAddressFormat(&a);
+    g_assert_cmpstr(s, ==, "10000:e1:00.0");
+    g_assert_cmpint(ndPciAddressParse("ffffffff:00:00.0", &a), ==, 0);
+    g_assert_cmpint(ndPciAddressParse("100000000:00:00.0", &a), ==, -1);
+    g_assert_cmpint(ndPciAddressParse("000:41:00.0", &a), ==, -1);
+    g_assert_cmpint(ndPciAddressParse("0000:41:00.0:", &a), ==, -1);
+    g_assert_cmpint(ndPciAddressParse("0000:041:00.0", &a), ==, -1);
     g_assert_cmpint(ndPciAddressParse("0000:41:20.0", &a), ==, -1);
     g_assert_cmpint(ndPciAddressParse("0000:41:00.8", &a), ==, -1);
     g_assert_cmpint(ndPciAddressParse("0000:41:00.0 ", &a), ==, -1);
