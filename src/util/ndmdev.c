@@ -739,6 +739,7 @@ ndMdevAttrWrite(ndSysfs *sysfs, const char *uuid, const char *name,
     g_autofree char *lower = NULL;
     g_autofree char *dir = NULL;
     g_autofree char *rel = NULL;
+    g_autofree char *shown = NULL;
     int rc;
 
     if (checkUUID(uuid) < 0 || checkAttrName(name) < 0)
@@ -765,6 +766,8 @@ ndMdevAttrWrite(ndSysfs *sysfs, const char *uuid, const char *name,
     if ((rc = ndSysfsWriteRawBeneath(sysfs, dir, name, value)) == 0)
         return 0;
 
+    /* the value came from a client: no raw control characters in errors */
+    shown = ndSysfsNameEscape(value);
     switch (-rc) {
     case ENOENT:
     case ENOTDIR:
@@ -794,19 +797,19 @@ ndMdevAttrWrite(ndSysfs *sysfs, const char *uuid, const char *name,
     case ERANGE:
         ndReportError(ND_ERR_INVALID_ARG,
                       _("mediated device '%1$s' refused value '%2$s' for attribute '%3$s'"),
-                      lower, value, name);
+                      lower, shown, name);
         break;
     case ENODEV:
         /* vfio_ap: an adapter or domain number the machine does not have */
         ndReportError(ND_ERR_INVALID_ARG,
                       _("mediated device '%1$s' refused value '%2$s' for '%3$s': no such device"),
-                      lower, value, name);
+                      lower, shown, name);
         break;
     case EADDRINUSE:
         /* vfio_ap: the APQN already belongs to another mediated device */
         ndReportError(ND_ERR_OPERATION_INVALID,
                       _("mediated device '%1$s' refused value '%2$s' for '%3$s': already in use"),
-                      lower, value, name);
+                      lower, shown, name);
         break;
     default:
         reportWriteError(sysfs, -rc, rel);

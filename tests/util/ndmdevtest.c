@@ -656,6 +656,10 @@ testAttrWrite(void)
     inject_write_errno = 0;
     assertError(ND_ERR_INVALID_ARG,
                 "mediated device '" MDEV_AP "' refused value '0xzz' for attribute 'assign_domain'");
+    inject_write_errno = EINVAL;
+    g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_domain", "1\n\x1b[2J"), ==, -1);
+    inject_write_errno = 0;
+    assertError(ND_ERR_INVALID_ARG, "refused value '1\\n\\033[2J' for attribute");
     inject_write_errno = ENODEV;
     g_assert_cmpint(ndMdevAttrWrite(sysfs, MDEV_AP, "assign_domain", "0x100"), ==, -1);
     inject_write_errno = 0;
