@@ -276,9 +276,10 @@ driverUUIDKnown(ndDriver *drv, const char *uuid)
 }
 
 /* Must hold drv->lock. Re-reads the types of @parent (if it is a
- * parent), refreshing the cached list; with @set_sig also records the
- * instance counts as seen, so the rescan does not report our own change
- * as an UPDATE. */
+ * parent), refreshing the cached list. With @set_sig (after one of our
+ * operations) also records the instance counts as seen, stamps the parent
+ * so that a rescan does not report the change again, and queues one
+ * UPDATE for the parent if its counts changed. */
 static void
 driverRefreshParent(ndDriver *drv, ndDevice *parent, gboolean set_sig)
 {
@@ -293,9 +294,14 @@ driverRefreshParent(ndDriver *drv, ndDevice *parent, gboolean set_sig)
         return;
     }
     if (set_sig) {
-        g_free(parent->avail_sig);
-        parent->avail_sig = ndEnumAvailSig(types);
+        g_autofree char *sig = ndEnumAvailSig(types);
+
         parent->changed = drv->generation;
+        if (g_strcmp0(sig, parent->avail_sig) != 0) {
+            g_free(parent->avail_sig);
+            parent->avail_sig = g_steal_pointer(&sig);
+            eventQueueUpdate(drv, ndDeviceGetName(parent));
+        }
     }
     ndDeviceSetMdevTypes(parent, g_steal_pointer(&types));
 }
@@ -792,8 +798,8 @@ driverCarryOut(ndDriver *drv, ndCreatePlan *plan, gboolean start)
                           info ? info->iommu_group : -1, plan->attrs);
     dev->busy = FALSE;
     dev->changed = driverBump(drv);
-    driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, plan->bus), TRUE);
     eventQueueLifecycle(drv, plan->name, VIR_NODE_DEVICE_EVENT_CREATED);
+    driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, plan->bus), TRUE);
     g_mutex_unlock(&drv->lock);
 
     driverEmit(drv);
@@ -1014,8 +1020,8 @@ ndDriverDestroy(ndDriver *drv, const char *name)
             g_hash_table_replace(drv->removed, g_strdup(name),
                                  g_memdup2(&gen, sizeof(gen)));
         }
-        driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, bus), TRUE);
         eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_DELETED);
+        driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, bus), TRUE);
     }
     g_mutex_unlock(&drv->lock);
 
@@ -1501,17 +1507,14 @@ driverScanRead(ndDriver *drv, ndScan *scan)
     return 0;
 }
 
-/* Must hold drv->lock. Registers new parents, forgets gone ones, and
- * refreshes the types of parents whose devices changed; queues UPDATE for
- * each parent whose types or free instances changed (unless one of our
- * operations changed it since the snapshot). Buses that newly registered
- * go to @new_buses (for autostart). */
+/* Must hold drv->lock. Registers new parents (their UPDATE comes with
+ * their types) and forgets gone ones (UPDATE). Buses that newly
+ * registered go to @new_buses (for autostart). */
 static void
 driverSyncParents(ndDriver *drv, ndScan *scan, GPtrArray *new_buses)
 {
     GHashTableIter iter;
     gpointer key;
-    gpointer value;
     guint i;
 
     for (i = 0; i < scan->new_parents->len; i++) {
@@ -1543,6 +1546,18 @@ driverSyncParents(ndDriver *drv, ndScan *scan, GPtrArray *new_buses)
         ndDeviceSetMdevTypes(dev, NULL);
         eventQueueUpdate(drv, ndDeviceGetName(dev));
     }
+}
+
+/* Must hold drv->lock. Refreshes the types of parents whose devices
+ * changed and queues UPDATE for each whose types or free instances
+ * changed, unless one of our operations changed it since the snapshot
+ * (that operation reported it). */
+static void
+driverSyncTypes(ndDriver *drv, ndScan *scan)
+{
+    GHashTableIter iter;
+    gpointer key;
+    gpointer value;
 
     g_hash_table_iter_init(&iter, scan->types_by_bus);
     while (g_hash_table_iter_next(&iter, &key, &value)) {
@@ -1702,6 +1717,7 @@ ndDriverRescan(ndDriver *drv)
     g_mutex_lock(&drv->lock);
     driverSyncParents(drv, &scan, new_buses);
     driverSyncMdevs(drv, &scan);
+    driverSyncTypes(drv, &scan);
     /* later rescans start from later snapshots */
     g_hash_table_iter_init(&iter, drv->removed);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {

@@ -150,7 +150,8 @@ ndDeviceHasCap(const ndDevice *dev, ndNodeDevCapType type)
     guint i;
 
     if (type == ND_NODE_DEV_CAP_MDEV_TYPES) {
-        GPtrArray *types = ndDeviceGetMdevTypes(dev);
+        /* only where the XML shows them: not a virtual parent's */
+        GPtrArray *types = ndNodeDeviceDefFindMdevTypes(dev->def);
 
         return types && types->len > 0;
     }
@@ -179,8 +180,6 @@ ndDeviceListCaps(const ndDevice *dev)
     GPtrArray *types = ndDeviceGetMdevTypes(dev);
     guint i;
 
-    if (dev->def->caps->len == 0 && types && types->len > 0)
-        g_ptr_array_add(names, g_strdup("mdev_types"));
     for (i = 0; i < dev->def->caps->len; i++) {
         ndNodeDevCapsDef *cap = g_ptr_array_index(dev->def->caps, i);
 

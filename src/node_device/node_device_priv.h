@@ -41,8 +41,8 @@ struct _ndDevice {
      * rescan can tell when to send UPDATE */
     char *avail_sig;
     /* the types of a parent without a pci, css or ap_matrix capability
-     * (a virtual device such as mtty): conf has no XML for them, but they
-     * count for listing by capability */
+     * (a virtual device such as mtty): conf has no XML for them, so they
+     * are kept here, out of listings by capability */
     GPtrArray *other_types;
 };
 
@@ -58,7 +58,7 @@ GPtrArray *ndDeviceGetMdevTypes(const ndDevice *dev);
 /* Replaces the device's mdev_types (steals @types; NULL empties them). */
 void ndDeviceSetMdevTypes(ndDevice *dev, GPtrArray *types);
 /* TRUE if the device has the capability @type, nested ones included
- * (mdev_types on a current parent, vpd on pci). */
+ * (mdev_types on a current pci/css/ap_matrix parent, vpd on pci). */
 gboolean ndDeviceHasCap(const ndDevice *dev, ndNodeDevCapType type);
 /* Top-level capability names plus nested "mdev_types"/"vpd". */
 GPtrArray *ndDeviceListCaps(const ndDevice *dev);
