@@ -1,11 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Tests of nduevent: the datagram parser and the GSource. */
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "util/nduevent.h"
 #include "util/nderror.h"
+
+/* Linked with -Wl,--wrap=recvmsg: with @inject_enobufs set, the next
+ * receive fails with ENOBUFS as when the kernel dropped events because
+ * the socket buffer was full. */
+ssize_t __real_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags);
+
+static gboolean inject_enobufs;
+
+ssize_t
+__wrap_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    if (inject_enobufs) {
+        inject_enobufs = FALSE;
+        errno = ENOBUFS;
+        return -1;
+    }
+    return __real_recvmsg(fd, msg, flags);
+}
 
 /* A datagram literal: C string literals with embedded NULs; sizeof keeps
  * them, including the final NUL that ends the last field. */
@@ -269,6 +289,32 @@ testSource(void)
     close(fds[1]);
 }
 
+/* Lost events are reported as a NULL event, then delivery goes on. */
+static void
+testSourceOverflow(void)
+{
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+    sourceData data = { seen, FALSE };
+    GSource *source;
+    int fds[2];
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+    source = ndUeventSourceNewFromFd(fds[0], onEvent, &data, onFree);
+    g_source_attach(source, ctx);
+    g_assert_cmpint(send(fds[1], MSG(PARENT_CHANGE), 0), >, 0);
+    g_assert_cmpint(send(fds[1], MSG(MDEV_REMOVE), 0), >, 0);
+    inject_enobufs = TRUE;
+    while (!g_source_is_destroyed(source))
+        g_main_context_iteration(ctx, TRUE);
+    g_assert_cmpuint(seen->len, ==, 3);
+    g_assert_cmpstr(seen->pdata[0], ==, "LOST");
+    g_assert_cmpstr(seen->pdata[1], ==, "/devices/virtual/mtty/mtty");
+    g_source_unref(source);
+    g_assert_true(data.freed);
+    close(fds[1]);
+}
+
 static void
 testNetlink(void)
 {
@@ -295,6 +341,7 @@ main(int argc, char **argv)
     g_test_add_func("/uevent/parse-malformed", testParseMalformed);
     g_test_add_func("/uevent/parse-random", testParseRandom);
     g_test_add_func("/uevent/source", testSource);
+    g_test_add_func("/uevent/source-overflow", testSourceOverflow);
     g_test_add_func("/uevent/netlink", testNetlink);
     return g_test_run();
 }
