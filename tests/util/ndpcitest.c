@@ -2,6 +2,8 @@
 /* Tests of ndpci and nddmi on the static trees in tests/sysfsdata. */
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "util/ndpci.h"
 #include "util/nddmi.h"
 #include "util/nderror.h"
@@ -83,6 +85,47 @@ testIds(void)
     g_assert_null(ndGetLastError());
     ndSysfsSetPciIdsPath(sysfs, NULL);
     g_assert_null(ndPciIdsFindVendor(sysfs, 0x10de));
+}
+
+static gpointer
+idsThread(gpointer data)
+{
+    return (gpointer) ndPciIdsFindDevice(data, 0x10de, 0x20b5);
+}
+
+/* The index is built once, under a lock, whoever asks first. */
+static void
+testIdsThreads(void)
+{
+    g_autoptr(ndSysfs) sysfs = openTree("sriov");
+    g_autofree char *copy = NULL;
+    g_autofree char *src = g_build_filename(g_getenv("ND_TEST_SRCDIR"),
+                                            "sysfsdata", "pci.ids", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = g_dir_make_tmp("ndpcitest-XXXXXX", &err);
+    g_autofree char *text = NULL;
+    GThread *threads[8];
+    gpointer first = NULL;
+    size_t i;
+
+    /* a path no other test has loaded yet */
+    g_assert_no_error(err);
+    copy = g_build_filename(dir, "pci.ids", NULL);
+    g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+    g_assert_true(g_file_set_contents(copy, text, -1, NULL));
+    ndSysfsSetPciIdsPath(sysfs, copy);
+    for (i = 0; i < G_N_ELEMENTS(threads); i++)
+        threads[i] = g_thread_new("ids", idsThread, sysfs);
+    for (i = 0; i < G_N_ELEMENTS(threads); i++) {
+        gpointer got = g_thread_join(threads[i]);
+
+        g_assert_cmpstr(got, ==, "GA100 [A100 PCIe 80GB]");
+        if (!first)
+            first = got;
+        g_assert_true(got == first);    /* one index, one string */
+    }
+    g_assert_cmpint(g_unlink(copy), ==, 0);
+    g_assert_cmpint(g_rmdir(dir), ==, 0);
 }
 
 /* The distribution's own database, when installed (not /sys). */
@@ -295,6 +338,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/pci/address", testAddress);
     g_test_add_func("/pci/ids", testIds);
+    g_test_add_func("/pci/ids-threads", testIdsThreads);
     g_test_add_func("/pci/ids-system", testIdsSystem);
     g_test_add_func("/pci/gpu", testGpu);
     g_test_add_func("/pci/list", testList);
