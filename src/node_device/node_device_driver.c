@@ -1031,6 +1031,20 @@ ndDriverDestroy(ndDriver *drv, const char *name)
 
 /* ---- define, undefine, autostart ---- */
 
+/* Must hold drv->lock. */
+static guint
+driverCountDefinitions(ndDriver *drv)
+{
+    guint count = 0;
+    guint i;
+
+    for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
+        if (ndDeviceListGet(drv->devs, i)->mdevctl)
+            count++;
+    }
+    return count;
+}
+
 /**
  * ndDriverDefineXML: see node_device_driver.h. Writes the mdevctl file
  * atomically; redefining (same UUID and parent) updates it and keeps its
@@ -1077,6 +1091,14 @@ ndDriverDefineXML(ndDriver *drv, const char *xml, unsigned int flags)
         goto error;
     }
     name = ndNodeDeviceMdevName(uuid, parent->mdev_bus);
+    dev = ndDeviceListFind(drv->devs, name);
+    if ((!dev || !dev->mdevctl) &&
+        driverCountDefinitions(drv) >= ND_DRIVER_MAX_DEFINITIONS) {
+        ndReportError(ND_ERR_OPERATION_FAILED,
+                      _("cannot define '%1$s': there are already %2$d definitions"),
+                      name, ND_DRIVER_MAX_DEFINITIONS);
+        goto error;
+    }
     parent_name = g_strdup(ndDeviceGetName(parent));
     mdevctl = ndMdevctlDefNew(parent->mdev_bus, uuid, mdev->defined.type);
     for (i = 0; i < mdev->defined.attrs->len; i++) {
@@ -1084,7 +1106,6 @@ ndDriverDefineXML(ndDriver *drv, const char *xml, unsigned int flags)
 
         ndMdevctlDefAddAttr(mdevctl, attr->name, attr->value);
     }
-    dev = ndDeviceListFind(drv->devs, name);
     if (dev && dev->mdevctl)
         mdevctl->autostart = dev->mdevctl->autostart;
     g_mutex_unlock(&drv->lock);

@@ -713,6 +713,75 @@ testDefine(void)
 }
 
 static void
+testDefineErrors(void)
+{
+    g_autoptr(TestSim) sim = testSimStart("demo");
+    g_autoptr(ndDriver) drv = testDriverNew(sim, FALSE);
+    g_autoptr(TestEvents) ev = testEventsNew(drv);
+    g_autofree char *unknown = mdevXML("nope", "nvidia-256", NULL, NULL);
+    g_autofree char *wrongtype = mdevXML("pci_0000_00_02_0", "nvidia-256", NULL, NULL);
+    g_autofree char *computer = mdevXML("computer", "nvidia-256", NULL, NULL);
+    g_autofree char *noparent = mdevXML(NULL, "nvidia-256", NULL, NULL);
+    g_autofree char *gen = mdevXML("0000:41:00.0", "nvidia-256", NULL, NULL);
+    g_autofree char *def = mdevXML(GPU, "nvidia-256", U1, NULL);
+    g_autofree char *name = NULL;
+    g_autofree char *defined = NULL;
+    g_autofree char *events = NULL;
+    g_auto(GStrv) files = NULL;
+
+    g_assert_null(ndDriverDefineXML(drv, unknown, 0));
+    testAssertError(ND_ERR_CONFIG_UNSUPPORTED,
+                    "unsupported configuration: invalid parent device 'nope'");
+    g_assert_null(ndDriverDefineXML(drv, noparent, 0));
+    testAssertError(ND_ERR_CONFIG_UNSUPPORTED,
+                    "unsupported configuration: missing parent device");
+    g_assert_null(ndDriverDefineXML(drv, computer, 0));
+    testAssertError(ND_ERR_CONFIG_UNSUPPORTED,
+                    "unsupported configuration: parent device 'computer' does not support mediated devices");
+    g_assert_null(ndDriverDefineXML(drv, wrongtype, 0));
+    testAssertError(ND_ERR_CONFIG_UNSUPPORTED,
+                    "unsupported configuration: mediated device type 'nvidia-256' is not supported by parent device 'pci_0000_00_02_0'");
+    g_assert_null(ndDriverDefineXML(drv, def, 4));
+    testAssertError(ND_ERR_INVALID_ARG,
+                    "invalid argument: unsupported flags (0x4) in function ndDriverDefineXML");
+    g_assert_cmpint(ndDriverUndefine(drv, "computer", 1), ==, -1);
+    testAssertError(ND_ERR_INVALID_ARG,
+                    "invalid argument: unsupported flags (0x1) in function ndDriverUndefine");
+    g_assert_cmpint(ndDriverCreate(drv, "computer", 1), ==, -1);
+    testAssertError(ND_ERR_INVALID_ARG,
+                    "invalid argument: unsupported flags (0x1) in function ndDriverCreate");
+    g_assert_false(testSimExists(sim, "conf:0000:41:00.0"));
+
+    /* a generated UUID, a parent given by address */
+    name = ndDriverDefineXML(drv, gen, 0);
+    g_assert_nonnull(name);
+    g_assert_true(g_str_has_suffix(name, "_0000_41_00_0"));
+    defined = testSimRead(sim, "conf:0000:41:00.0");
+    g_assert_null(defined);
+    {
+        g_autofree char *dir = g_build_filename(sim->confdir, "0000:41:00.0", NULL);
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+
+        g_assert_nonnull(d);
+        g_assert_nonnull(g_dir_read_name(d));
+        g_assert_null(g_dir_read_name(d));
+    }
+
+    /* creating a transient device in place of a defined one */
+    g_free(name);
+    name = ndDriverDefineXML(drv, def, 0);
+    g_assert_cmpstr(name, ==, NAME1);
+    g_assert_null(ndDriverCreateXML(drv, def, 0));
+    testAssertError(ND_ERR_OPERATION_INVALID,
+                    "Requested operation is not valid: mediated device '" NAME1
+                    "' is defined: start it instead of creating it");
+    g_assert_false(testSimExists(sim, "bus/mdev/devices/" U1));
+
+    events = testEventsTake(ev);
+    g_assert_cmpint(g_strv_length(files = g_strsplit(events, "\n", -1)), ==, 2);
+}
+
+static void
 testRestart(void)
 {
     g_autoptr(TestSim) sim = testSimStart("demo");
@@ -785,6 +854,7 @@ main(int argc, char **argv)
     g_test_add_func("/driver/create/errors", testCreateErrors);
     g_test_add_func("/driver/destroy/errors", testDestroyErrors);
     g_test_add_func("/driver/define", testDefine);
+    g_test_add_func("/driver/define-errors", testDefineErrors);
     g_test_add_func("/driver/restart", testRestart);
     return g_test_run();
 }
