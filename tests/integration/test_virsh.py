@@ -22,7 +22,9 @@ MTTY_MDEV = "mdev_8a3e5f10_7c2b_4d6e_a1f9_3b5c7d9e0f21_mtty"
 
 DEMO_DEVICES = ["computer", "mtty_mtty", "pci_0000_00_02_0",
                 "pci_0000_41_00_0", "pci_0000_42_00_0"]
-PCI_PARENTS = ["pci_0000_00_02_0", "pci_0000_41_00_0", "pci_0000_42_00_0"]
+# mdev parents: the PCI GPUs, and mtty (a top-level mdev_types, as libvirt)
+MDEV_PARENTS = ["mtty_mtty", "pci_0000_00_02_0", "pci_0000_41_00_0",
+                "pci_0000_42_00_0"]
 
 
 def lines(*names):
@@ -35,7 +37,7 @@ def test_list_plain(daemon):
 
 def test_list_cap_mdev_types(daemon):
     assert virsh(daemon.uri, "nodedev-list", "--cap", "mdev_types") == \
-        (0, lines(*PCI_PARENTS), "")
+        (0, lines(*MDEV_PARENTS), "")
 
 
 def test_list_cap_mdev_empty_then_one(daemon):
@@ -279,7 +281,7 @@ def test_uri_any_scheme(daemon):
     for scheme in ("qemu:///system", "test+unix:///default"):
         uri = f"{scheme}?socket={daemon.sock}"
         assert virsh(uri, "nodedev-list", "--cap", "mdev_types") == \
-            (0, lines(*PCI_PARENTS), "")
+            (0, lines(*MDEV_PARENTS), "")
 
 
 class LineReader:
