@@ -176,6 +176,8 @@ rwPath(const ndDaemonConfig *cfg, GPtrArray *activated)
 static int
 run(void)
 {
+    /* first: freed last, after everything that may iterate the context */
+    g_autoptr(GMainLoop) loop = NULL;
     g_autoptr(ndDaemonConfig) cfg = NULL;
     g_autoptr(ndSimulation) sim = NULL;
     g_autoptr(ndDriver) drv = NULL;
@@ -183,7 +185,6 @@ run(void)
     g_autoptr(GPtrArray) activated = NULL;
     g_autoptr(GPtrArray) served = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GMainLoop) loop = NULL;
     ndDriverConfig dcfg = { 0 };
     ndLogPriority level = ND_LOG_WARN;
     guint sigterm;
@@ -200,6 +201,12 @@ run(void)
     }
     ndLogSetLevel(level);
     activated = ndSystemdListenFds();
+
+    /* from here on a SIGTERM is a request to stop, even while mdevsim
+     * starts: the loop quits as soon as it runs, and cleanup happens */
+    loop = g_main_loop_new(NULL, FALSE);
+    sigterm = g_unix_signal_add(SIGTERM, quitOnSignal, loop);
+    sigint = g_unix_signal_add(SIGINT, quitOnSignal, loop);
 
     if (cfg->simulate) {
         g_autofree char *mdevsim = cfg->mdevsim ? g_strdup(cfg->mdevsim) :
@@ -233,10 +240,6 @@ run(void)
             unlink(g_ptr_array_index(created, i));
         return 1;
     }
-
-    loop = g_main_loop_new(NULL, FALSE);
-    sigterm = g_unix_signal_add(SIGTERM, quitOnSignal, loop);
-    sigint = g_unix_signal_add(SIGINT, quitOnSignal, loop);
 
     printf(_("virtmdevd %1$s: managing mdevs under '%2$s', definitions in '%3$s'\n"),
            ND_VERSION, cfg->sysfs_root, cfg->config_dir);

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,6 +69,14 @@ ndSimulationFindMdevsim(void)
     ndReportError(ND_ERR_OPERATION_FAILED,
                   _("cannot find mdevsim next to the daemon or in '%1$s'"), ND_BINDIR);
     return NULL;
+}
+
+/* In the child: if the daemon dies without cleaning up (SIGKILL),
+ * mdevsim still gets SIGTERM and unmounts. */
+static void
+simChildSetup(gpointer data)
+{
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static void
@@ -173,6 +182,7 @@ ndSimulationStart(const char *mdevsim, const char *profile)
     ND_INFO("starting '%s --ready-fd 3 --profile %s %s'", mdevsim, profile, sim->mount);
     launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
     g_subprocess_launcher_take_fd(launcher, fds[1], SIM_READY_CHILD_FD);
+    g_subprocess_launcher_set_child_setup(launcher, simChildSetup, NULL, NULL);
     sim->proc = g_subprocess_launcher_spawn(launcher, &gerr, mdevsim,
                                             "--ready-fd", G_STRINGIFY(SIM_READY_CHILD_FD),
                                             "--profile", profile, sim->mount, NULL);

@@ -8,7 +8,9 @@ import re
 import signal
 import socket
 import subprocess
+import shutil
 import tempfile
+import time
 
 import pytest
 
@@ -265,3 +267,18 @@ def test_socket_activation_and_notify(tmp_path):
     assert p.returncode == 0
     assert notify.recv(4096) == b"STOPPING=1"
     notify.close()
+
+
+def test_killed_daemon_does_not_leave_a_mount():
+    """SIGKILL leaves no chance to clean up: mdevsim still gets SIGTERM
+    (parent-death signal) and unmounts."""
+    d = Daemon()
+    sysfs = d.sysfs
+    d.proc.kill()
+    d.proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while is_mounted(sysfs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not is_mounted(sysfs)
+    shutil.rmtree(os.path.dirname(sysfs))
+    d.stop()
