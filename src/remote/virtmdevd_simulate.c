@@ -200,18 +200,36 @@ ndSimulationStart(const char *mdevsim, const char *profile)
     return g_steal_pointer(&sim);
 }
 
+/**
+ * ndSimulationGetSysfsRoot:
+ * @sim: a running simulation
+ *
+ * Returns: mdevsim's mount, the simulated /sys (valid while @sim is).
+ */
 const char *
 ndSimulationGetSysfsRoot(ndSimulation *sim)
 {
     return sim->mount;
 }
 
+/**
+ * ndSimulationGetDevRoot:
+ * @sim: a running simulation
+ *
+ * Returns: mdevsim's emulated /dev (valid while @sim is).
+ */
 const char *
 ndSimulationGetDevRoot(ndSimulation *sim)
 {
     return sim->dev_root;
 }
 
+/**
+ * ndSimulationGetConfigDir:
+ * @sim: a running simulation
+ *
+ * Returns: the temporary definitions directory (valid while @sim is).
+ */
 const char *
 ndSimulationGetConfigDir(ndSimulation *sim)
 {

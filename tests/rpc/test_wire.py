@@ -312,10 +312,17 @@ def test_client_that_does_not_read(daemon):
 
 
 def test_many_clients_come_and_go(daemon):
-    for _ in range(50):
+    for i in range(50):
         c = RawClient(daemon.sock)
         c.open()
+        # gone before the reply: a connection call, then driver calls that
+        # complete on a worker after the client left
         c.send(frame(PROGRAM, 1, 110, CALL, 1, OK))
+        c.send(frame(PROGRAM, 1, 285, CALL, 2, OK, xdr_int(1) + xdr_uint(0)))
+        c.send(frame(PROGRAM, 1, 114, CALL, 3, OK,
+                     xdr_string("pci_0000_41_00_0") + xdr_uint(0)))
+        if i % 2:
+            c.sock.shutdown(socket.SHUT_RDWR)
         c.close()
     assert_serving(daemon)
 
