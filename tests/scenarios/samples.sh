@@ -218,6 +218,12 @@ EOF
     check "sysfs: writing available_instances gives EACCES" "EACCES" \
         "$(kwrite "$d/available_instances" 1)"
     check "sysfs: devices/ of an unused type is empty" "" "$(ls "$d/devices")"
+    check "sysfs: writing name gives EACCES" "EACCES" "$(kwrite "$d/name" x)"
+    check "sysfs: writing device_api gives EACCES" "EACCES" "$(kwrite "$d/device_api" x)"
+    # write(fd, "", 0) never reaches the attribute: 0, nothing created
+    check "sysfs: an empty write to create is a no-op" "OK" "$(kcreate mtty mtty-1 "")"
+    check "sysfs: a newline alone gives EINVAL" "EINVAL" "$(kcreate mtty mtty-1 "
+")"
 
     u=$(uuid 1)
     check "sysfs: 35 characters give EINVAL" "EINVAL" \
@@ -264,6 +270,7 @@ EOF
 
     r="$ND_SYSFS/bus/mdev/devices/$u/remove"
     check "sysfs: remove is write-only (0200)" "200" "$(stat -c %a "$r")"
+    check "sysfs: reading remove gives EACCES" "EACCES" "$("$ND_KTOOL" read "$r" | head -n 1)"
     check "sysfs: remove 0 is accepted" "OK" "$(kwrite "$r" 0)"
     check "sysfs: remove 0 leaves the device" "yes" "$(present "$u")"
     check "sysfs: remove x gives EINVAL" "EINVAL" "$(kwrite "$r" x)"
