@@ -1554,6 +1554,17 @@ driverSyncParents(ndDriver *drv, ndScan *scan, GPtrArray *new_buses)
         dev->mdev_bus = g_strdup(info->name);
         g_clear_pointer(&dev->avail_sig, g_free);
         g_ptr_array_add(new_buses, g_strdup(info->name));
+
+        /* definitions made while the parent was away hang off computer */
+        for (j = 0; j < ndDeviceListCount(drv->devs); j++) {
+            ndDevice *child = ndDeviceListGet(drv->devs, j);
+
+            if (child->parent_bus && g_str_equal(child->parent_bus, info->name) &&
+                g_strcmp0(child->def->parent, ndDeviceGetName(dev)) != 0) {
+                g_free(child->def->parent);
+                child->def->parent = g_strdup(ndDeviceGetName(dev));
+            }
+        }
     }
 
     g_hash_table_iter_init(&iter, scan->gone_buses);

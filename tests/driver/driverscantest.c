@@ -160,6 +160,7 @@ testParents(void)
                                            "<type id='nvidia-256'/><uuid>%s</uuid></capability></device>", U1);
     g_autofree char *name = ndDriverDefineXML(drv, def, 0);
     g_autoptr(ndDriver) drv2 = NULL;
+    g_autofree char *parent = NULL;
     ndDriverConfig cfg = {
         .sysfs_root = sim->mnt, .config_dir = sim->confdir,
         .dev_root = sim->devroot, .autostart = TRUE,
@@ -184,9 +185,15 @@ testParents(void)
     drv2 = ndDriverNew(&cfg);
     g_assert_nonnull(drv2);
     g_assert_cmpint(ndDriverIsActive(drv2, name), ==, 0);
+    /* as libvirt: a definition whose parent is absent hangs off computer */
+    g_assert_cmpint(ndDriverGetParent(drv2, name, &parent), ==, 0);
+    g_assert_cmpstr(parent, ==, "computer");
+    g_clear_pointer(&parent, g_free);
     g_assert_cmpint(testSimWrite(sim, ".mdevsim/parents", "+0000:41:00.0\n"), ==, 0);
     g_assert_cmpint(ndDriverRescan(drv2), ==, 0);
     g_assert_cmpint(ndDriverIsActive(drv2, name), ==, 1);
+    g_assert_cmpint(ndDriverGetParent(drv2, name, &parent), ==, 0);
+    g_assert_cmpstr(parent, ==, GPU);
     g_assert_true(testSimExists(sim, "bus/mdev/devices/" U1));
 
     g_assert_cmpint(ndDriverRescan(drv), ==, 0);
