@@ -36,6 +36,7 @@
 #include "node_device_driver.h"
 #include "node_device_priv.h"
 #include "util/nderror.h"
+#include "util/ndfile.h"
 #include "util/ndinternal.h"
 #include "util/ndlog.h"
 #include "util/ndmdev.h"
@@ -125,7 +126,10 @@ struct _ndDriver {
     GSource *uevent_source;
     GSource *timer_source;
     GSource *debounce_source;
-    GFileMonitor *monitor;
+    char *config_dir;
+    GHashTable *monitors;         /* directory -> GFileMonitor *: the
+                                   * definitions directory and each of its
+                                   * parent directories */
 };
 
 /* ---- small helpers ---- */
@@ -1773,6 +1777,8 @@ ndDriverRescan(ndDriver *drv)
 
 /* ---- the watch ---- */
 
+static void driverWatchDirs(ndDriver *drv);
+
 static ndWatchState *
 watchStateRef(ndWatchState *state)
 {
@@ -1798,9 +1804,12 @@ static void
 watchRescan(ndWatchState *state)
 {
     g_mutex_lock(&state->lock);
-    if (state->drv && ndDriverRescan(state->drv) < 0) {
-        ND_WARN("rescan failed: %s", ndGetLastErrorMessage());
-        ndResetLastError();
+    if (state->drv) {
+        if (ndDriverRescan(state->drv) < 0) {
+            ND_WARN("rescan failed: %s", ndGetLastErrorMessage());
+            ndResetLastError();
+        }
+        driverWatchDirs(state->drv);
     }
     g_mutex_unlock(&state->lock);
 }
@@ -1866,14 +1875,78 @@ watchFileChanged(GFileMonitor *monitor, GFile *file, GFile *other,
 }
 
 static void
-driverWatchStart(ndDriver *drv, const char *config_dir)
+monitorFree(gpointer opaque)
 {
-    g_autoptr(GFile) dir = g_file_new_for_path(config_dir);
-    g_autoptr(GError) gerr = NULL;
+    GFileMonitor *monitor = opaque;
 
-    drv->uevent_source = ndUeventSourceNew(watchUevent,
-                                           watchStateRef(drv->watch),
-                                           watchStateUnref);
+    g_file_monitor_cancel(monitor);
+    g_object_unref(monitor);
+}
+
+static void
+driverMonitorAdd(ndDriver *drv, const char *path)
+{
+    g_autoptr(GFile) dir = g_file_new_for_path(path);
+    g_autoptr(GError) gerr = NULL;
+    GFileMonitor *monitor;
+
+    /* a monitor reports to the thread-default context of its creator */
+    g_main_context_push_thread_default(drv->context);
+    monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_NONE, NULL, &gerr);
+    g_main_context_pop_thread_default(drv->context);
+    if (!monitor) {
+        ND_DEBUG("cannot monitor '%s': %s", path, gerr->message);
+        return;
+    }
+    g_signal_connect_data(monitor, "changed", G_CALLBACK(watchFileChanged),
+                          watchStateRef(drv->watch), watchClosureNotify, 0);
+    g_hash_table_insert(drv->monitors, g_strdup(path), monitor);
+}
+
+/* Monitors the definitions directory and each parent directory in it
+ * (a file monitor is not recursive); drops monitors of directories that
+ * are gone. The periodic rescan catches anything missed meanwhile. */
+static void
+driverWatchDirs(ndDriver *drv)
+{
+    g_autoptr(GHashTable) want = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                       g_free, NULL);
+    g_autoptr(GDir) dir = g_dir_open(drv->config_dir, 0, NULL);
+    GHashTableIter iter;
+    gpointer key;
+    const char *name;
+
+    g_hash_table_add(want, g_strdup(drv->config_dir));
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *path = g_build_filename(drv->config_dir, name, NULL);
+
+        if (name[0] != '.' && !g_str_equal(name, "scripts.d") &&
+            g_file_test(path, G_FILE_TEST_IS_DIR))
+            g_hash_table_add(want, g_steal_pointer(&path));
+    }
+    g_hash_table_iter_init(&iter, drv->monitors);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        if (!g_hash_table_contains(want, key))
+            g_hash_table_iter_remove(&iter);
+    }
+    g_hash_table_iter_init(&iter, want);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        if (!g_hash_table_contains(drv->monitors, key))
+            driverMonitorAdd(drv, key);
+    }
+}
+
+static void
+driverWatchStart(ndDriver *drv, int uevent_fd, guint interval_ms)
+{
+    if (uevent_fd >= 0)
+        drv->uevent_source = ndUeventSourceNewFromFd(uevent_fd, watchUevent,
+                                                     watchStateRef(drv->watch),
+                                                     watchStateUnref);
+    else
+        drv->uevent_source = ndUeventSourceNew(watchUevent,
+                                               watchStateRef(drv->watch),
+                                               watchStateUnref);
     if (drv->uevent_source) {
         g_source_attach(drv->uevent_source, drv->context);
     } else {
@@ -1882,25 +1955,16 @@ driverWatchStart(ndDriver *drv, const char *config_dir)
         ndResetLastError();
     }
 
-    drv->timer_source = g_timeout_source_new(ND_DRIVER_RESCAN_INTERVAL_MS);
-    g_source_set_callback(drv->timer_source, watchTimer,
-                          watchStateRef(drv->watch), watchStateUnref);
-    g_source_attach(drv->timer_source, drv->context);
-
-    /* a monitor reports to the thread-default context of its creator */
-    g_main_context_push_thread_default(drv->context);
-    drv->monitor = g_file_monitor_directory(dir, G_FILE_MONITOR_NONE, NULL,
-                                            &gerr);
-    if (drv->monitor) {
-        g_signal_connect_data(drv->monitor, "changed",
-                              G_CALLBACK(watchFileChanged),
-                              watchStateRef(drv->watch),
-                              watchClosureNotify,
-                              0);
-    } else {
-        ND_DEBUG("cannot monitor '%s': %s", config_dir, gerr->message);
+    if (interval_ms > 0) {
+        drv->timer_source = g_timeout_source_new(interval_ms);
+        g_source_set_callback(drv->timer_source, watchTimer,
+                              watchStateRef(drv->watch), watchStateUnref);
+        g_source_attach(drv->timer_source, drv->context);
     }
-    g_main_context_pop_thread_default(drv->context);
+
+    drv->monitors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          monitorFree);
+    driverWatchDirs(drv);
 }
 
 static void
@@ -1913,10 +1977,7 @@ driverWatchStop(ndDriver *drv)
     drv->watch->drv = NULL;
     g_mutex_unlock(&drv->watch->lock);
 
-    if (drv->monitor) {
-        g_file_monitor_cancel(drv->monitor);
-        g_clear_object(&drv->monitor);
-    }
+    g_clear_pointer(&drv->monitors, g_hash_table_unref);
     if (drv->debounce_source) {
         g_source_destroy(drv->debounce_source);
         g_clear_pointer(&drv->debounce_source, g_source_unref);
@@ -1945,6 +2006,18 @@ driverWatchStop(ndDriver *drv)
 ndDriver *
 ndDriverNew(const ndDriverConfig *cfg)
 {
+    return ndDriverNewFull(cfg, -1, ND_DRIVER_RESCAN_INTERVAL_MS);
+}
+
+/**
+ * ndDriverNewFull: ndDriverNew() with the watch's uevents read from
+ * @uevent_fd (a datagram socket, stolen; -1: the kernel's) and periodic
+ * rescans every @interval_ms (0: none). For tests.
+ */
+ndDriver *
+ndDriverNewFull(const ndDriverConfig *cfg, int uevent_fd, guint interval_ms)
+{
+    ND_AUTOCLOSE int ufd = uevent_fd;
     g_autoptr(ndDriver) drv = g_new0(ndDriver, 1);
     g_autoptr(GPtrArray) defs = NULL;
     g_autoptr(GPtrArray) autostart = NULL;
@@ -1977,6 +2050,7 @@ ndDriverNew(const ndDriverConfig *cfg)
     if (!(drv->sysfs = ndSysfsNew(cfg->sysfs_root)))
         return NULL;
     drv->persist = ndPersistCacheNew(cfg->config_dir);
+    drv->config_dir = g_strdup(cfg->config_dir);
 
     if (ndEnumHost(drv->sysfs, drv->devs) < 0)
         return NULL;
@@ -1994,7 +2068,7 @@ ndDriverNew(const ndDriverConfig *cfg)
         drv->watch = g_atomic_rc_box_new0(ndWatchState);
         g_mutex_init(&drv->watch->lock);
         drv->watch->drv = drv;
-        driverWatchStart(drv, cfg->config_dir);
+        driverWatchStart(drv, g_steal_fd(&ufd), interval_ms);
     }
     return g_steal_pointer(&drv);
 }
@@ -2019,6 +2093,7 @@ ndDriverFree(ndDriver *drv)
     g_clear_pointer(&drv->events, g_ptr_array_unref);
     ndSysfsFree(drv->sysfs);
     g_free(drv->dev_root);
+    g_free(drv->config_dir);
     if (drv->context)
         g_main_context_unref(drv->context);
     g_mutex_clear(&drv->lock);

@@ -114,6 +114,15 @@ int ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, GPtrArray **ret_types);
 /* "id=available;..." for @types (ndMdevType *). Caller frees. */
 char *ndEnumAvailSig(GPtrArray *types);
 
+/* ---- the driver (node_device_driver.c) ---- */
+
+typedef struct _ndDriver ndDriver;
+typedef struct _ndDriverConfig ndDriverConfig;
+/* ndDriverNew() with uevents from @uevent_fd (stolen; -1: the kernel's)
+ * and a rescan every @interval_ms (0: none). For tests. */
+ndDriver *ndDriverNewFull(const ndDriverConfig *cfg, int uevent_fd,
+                          guint interval_ms);
+
 /* ---- definitions directory (node_device_persist.c) ---- */
 
 typedef struct _ndPersistCache ndPersistCache;

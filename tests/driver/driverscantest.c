@@ -9,7 +9,10 @@
 
 #include <glib/gstdio.h>
 
+#include <sys/socket.h>
+
 #include "conf/node_device_mdevctl.h"
+#include "node_device_priv.h"
 #include "drvtestutils.h"
 #include "util/nderror.h"
 #include "util/nduuid.h"
@@ -278,6 +281,66 @@ testWatch(void)
 
     g_source_destroy(timeout);
     g_source_unref(timeout);
+    g_clear_pointer(&drv, ndDriverFree);
+    g_ptr_array_unref(wd.seen);
+    g_mutex_clear(&wd.lock);
+}
+
+/* Without the timer: a uevent (on a socketpair standing in for the
+ * kernel's netlink socket) and the directory monitors alone trigger the
+ * rescans. */
+static void
+testWatchUevent(void)
+{
+    g_autoptr(TestSim) sim = testSimStart("demo");
+    g_autoptr(GMainContext) ctx = g_main_context_new();
+    WatchData wd = { .ctx = ctx, .seen = g_ptr_array_new_with_free_func(g_free) };
+    ndDriverConfig cfg = {
+        .sysfs_root = sim->mnt, .config_dir = sim->confdir,
+        .dev_root = sim->devroot, .watch = TRUE, .context = ctx,
+    };
+    g_autoptr(ndDriver) drv = NULL;
+    g_autofree char *dir = g_build_filename(sim->confdir, "0000:41:00.0", NULL);
+    g_autofree char *path = g_build_filename(dir, U2, NULL);
+    g_autofree char *path1 = g_build_filename(dir, U1, NULL);
+    GSource *timeout = g_timeout_source_new_seconds(20);
+    const char msg[] = "add@/devices/pci0000:41/0000:41:00.0/" U1 "\0"
+                       "ACTION=add\0"
+                       "DEVPATH=/devices/pci0000:41/0000:41:00.0/" U1 "\0"
+                       "SUBSYSTEM=mdev\0"
+                       "MDEV_TYPE=nvidia-256\0"
+                       "SEQNUM=42\0";
+    int fds[2];
+
+    g_mutex_init(&wd.lock);
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    drv = ndDriverNewFull(&cfg, fds[0], 0);
+    g_assert_nonnull(drv);
+    g_source_set_callback(timeout, watchTimeout, NULL, NULL);
+    g_source_attach(timeout, ctx);
+    ndDriverEventAdd(drv, watchRecord, &wd);
+
+    g_assert_cmpint(testSimWrite(sim, TYPEDIR "nvidia-256/create", U1), ==, 0);
+    g_assert_cmpint(send(fds[1], msg, sizeof(msg) - 1, 0), ==, (ssize_t) sizeof(msg) - 1);
+    while (!watchSeen(&wd, "0/0 " NAME1))
+        g_main_context_iteration(ctx, TRUE);
+
+    /* a file in an existing parent directory */
+    g_assert_true(g_file_set_contents(path, "{\"mdev_type\":\"nvidia-256\",\"start\":\"manual\"}",
+                                      -1, NULL));
+    while (!watchSeen(&wd, "0/2 " NAME2))
+        g_main_context_iteration(ctx, TRUE);
+    /* and one defining a running device */
+    g_assert_true(g_file_set_contents(path1, "{\"mdev_type\":\"nvidia-256\",\"start\":\"auto\"}",
+                                      -1, NULL));
+    while (!watchSeen(&wd, "0/2 " NAME1))
+        g_main_context_iteration(ctx, TRUE);
+    g_assert_cmpint(ndDriverIsPersistent(drv, NAME1), ==, 1);
+
+    g_source_destroy(timeout);
+    g_source_unref(timeout);
+    close(fds[1]);
     g_clear_pointer(&drv, ndDriverFree);
     g_ptr_array_unref(wd.seen);
     g_mutex_clear(&wd.lock);
@@ -580,6 +643,7 @@ main(int argc, char **argv)
     g_test_add_func("/driverscan/out-of-band-persistent", testOutOfBandPersistent);
     g_test_add_func("/driverscan/parents", testParents);
     g_test_add_func("/driverscan/watch", testWatch);
+    g_test_add_func("/driverscan/watch-uevent", testWatchUevent);
     g_test_add_func("/driverscan/threads", testThreads);
     g_test_add_func("/driverscan/destroy-lists", testDestroyDoesNotBlockLists);
     g_test_add_func("/driverscan/mdevctl", testMdevctl);
