@@ -521,6 +521,77 @@ daemon_group() {
         skip "mdevctl: against the daemon's files and sysfs" "ND_MDEVCTL not set"
     fi
 
+    # --- a parent goes away and comes back (rmmod/insmod on the kernel)
+    if [ -n "${ND_PARENT_CTL:-}" ]; then
+        up1=$(uuid 2000)
+        np1="mdev_$(echo "$up1" | tr '-' '_')_mdpy"
+        up2=$(uuid 2001)
+        np2="mdev_$(echo "$up2" | tr '-' '_')_mdpy"
+        check_match "parent: a transient device on mdpy" "^$np1" \
+            "$(vcreate "$P_mdpy" mdpy-vga "$up1")"
+        mdev_xml "$ND_TMP/p.xml" "$P_mdpy" mdpy-xga "$up2"
+        check_match "parent: a defined device on mdpy" "defined" \
+            "$(v nodedev-define "$ND_TMP/p.xml" 2>&1)"
+        out=$($ND_PARENT_CTL down mdpy 2>&1)
+        check "parent: mdpy unregistered" "no" \
+            "$([ -e "$ND_SYSFS/class/mdev_bus/mdpy" ] && echo yes || echo no)"
+        [ -n "$out" ] && note "$out"
+        # a virtual parent's device goes with its module (a PCI parent
+        # would stay, only without mdev_supported_types)
+        check "parent: its device directory is gone" "no" \
+            "$([ -e "$ND_SYSFS/devices/virtual/mdpy/mdpy" ] && echo yes || echo no)"
+        check "parent: its device went with it" "no" "$(present "$up1")"
+        if wait_for "$ND_WAIT" ev_seen "$np1" Deleted; then
+            ok "parent: Deleted event for its device"
+        else
+            not_ok "parent: Deleted event for its device" "$(cat "$ev_file")"
+        fi
+        gone_parent() {
+            ! vlist | grep -qx "$P_mdpy"
+        }
+        if wait_for "$ND_WAIT" gone_parent; then
+            ok "parent: no longer listed"
+        else
+            not_ok "parent: no longer listed" "$(vlist)"
+        fi
+        check "parent: the transient device no longer listed, the defined one is" \
+            "$np2" "$(vlist --cap mdev --all | grep _mdpy)"
+        out=$(v nodedev-start "$np2" 2>&1)
+        check "parent: starting a device of a missing parent creates nothing" \
+            "no" "$(present "$up2")"
+        check_match "parent: and says why" "error" "$out"
+        note "$out"
+        out=$($ND_PARENT_CTL up mdpy 2>&1)
+        check "parent: mdpy registered again" "yes" \
+            "$([ -e "$ND_SYSFS/class/mdev_bus/mdpy" ] && echo yes || echo no)"
+        [ -n "$out" ] && note "$out"
+        back_parent() {
+            vlist | grep -qx "$P_mdpy"
+        }
+        if wait_for "$ND_WAIT" back_parent; then
+            ok "parent: listed again"
+        else
+            not_ok "parent: listed again" "$(vlist)"
+        fi
+        check "parent: its types are back" "$(sysfs_types mdpy)" "$(xml_types "$P_mdpy")"
+        # the daemon may see the parent's return a little later (mdevsim
+        # sends no uevents; the daemon rescans)
+        start_again() {
+            v nodedev-start "$np2" > "$ND_TMP/start.out" 2>&1
+            exists "$up2"
+        }
+        if wait_for "$ND_WAIT" start_again; then
+            ok "parent: the defined device starts again"
+        else
+            not_ok "parent: the defined device starts again" "$(cat "$ND_TMP/start.out")"
+        fi
+        v nodedev-destroy "$np2" >/dev/null 2>&1
+        v nodedev-undefine "$np2" >/dev/null 2>&1
+        check "parent: nothing left" "" "$(vlist --cap mdev --all)"
+    else
+        skip "parent: unregister and register again" "ND_PARENT_CTL not set"
+    fi
+
     ev_stop
 
     # --- destroy refused while a process holds the VFIO device fd

@@ -30,6 +30,9 @@
 #                   ND_CONFIG_DIR ("mdevctl" in the guest; an unshare
 #                   wrapper on mdevsim); the mdevctl cases are skipped
 #                   when empty
+#   ND_PARENT_CTL   command "down PARENT" / "up PARENT" unregistering and
+#                   registering a parent again (rmmod/insmod on the kernel,
+#                   .mdevsim/parents on mdevsim); skipped when empty
 #   ND_SEEDED       1 when samples-seed.sh wrote definitions into
 #                   ND_CONFIG_DIR before the daemon started
 #   ND_TAP_BASE     number of cases already printed (TAP numbering goes on
