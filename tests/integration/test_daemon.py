@@ -282,3 +282,53 @@ def test_killed_daemon_does_not_leave_a_mount():
     assert not is_mounted(sysfs)
     shutil.rmtree(os.path.dirname(sysfs))
     d.stop()
+
+
+@pytest.mark.skipif(not shutil.which("systemd-socket-activate"),
+                    reason="systemd-socket-activate is not installed")
+def test_systemd_socket_activate(tmp_path):
+    """systemd's own activation tool: the daemon starts on the first
+    connection and serves both sockets, told apart by their names (as
+    FileDescriptorName= in the shipped units)."""
+    rw_path = str(tmp_path / "sa-sock")
+    ro_path = str(tmp_path / "sa-sock-ro")
+    p = subprocess.Popen(["systemd-socket-activate", "-l", rw_path, "-l", ro_path,
+                          "--fdname=virtmdevd:virtmdevd-ro",
+                          VIRTMDEVD, "--config", "/dev/null", "--simulate",
+                          "--socket", str(tmp_path / "unused"),
+                          "--socket-ro", str(tmp_path / "unused-ro")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(ro_path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        rc, out, err = virsh(f"nodedev:///system?socket={rw_path}", "nodedev-list",
+                             "--cap", "mdev_types")
+        assert (rc, err) == (0, "")
+        assert "pci_0000_41_00_0" in out.split()
+        rc, out, err = virsh(f"nodedev:///system?socket={ro_path}", "nodedev-destroy",
+                             "pci_0000_41_00_0")
+        assert rc == 1
+        assert "read only access prevents virNodeDeviceDestroy" in err
+        assert not os.path.exists(tmp_path / "unused")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, _ = p.communicate(timeout=30)
+    assert "(read-write, from systemd)" in out
+    assert "(read-only, from systemd)" in out
+
+
+def test_shipped_units_match_the_daemon():
+    """The socket units name their fds as the daemon expects and use the
+    default paths and modes."""
+    src = os.path.join(os.environ.get("ND_TOP_SRCDIR", ""), "src", "remote")
+    with open(os.path.join(src, "virtmdevd.socket")) as fh:
+        rw = fh.read()
+    with open(os.path.join(src, "virtmdevd-ro.socket")) as fh:
+        ro = fh.read()
+    assert "ListenStream=/run/virtmdevd/virtmdevd-sock\n" in rw
+    assert "SocketMode=0600\n" in rw
+    assert "FileDescriptorName=virtmdevd\n" in rw
+    assert "ListenStream=/run/virtmdevd/virtmdevd-sock-ro\n" in ro
+    assert "SocketMode=0666\n" in ro
+    assert "FileDescriptorName=virtmdevd-ro\n" in ro
