@@ -460,7 +460,7 @@ ndDriverGetXMLDesc(ndDriver *drv, const char *name, unsigned int flags)
     if ((flags & ND_XML_INACTIVE) ||
         (ndDeviceIsMdev(dev) && !dev->active))
         fmt |= ND_NODE_DEVICE_XML_INACTIVE;
-    xml = ndNodeDeviceDefFormat(dev->def, fmt);
+    xml = ndDeviceFormat(dev, fmt);
 
  cleanup:
     g_mutex_unlock(&drv->lock);
@@ -1553,10 +1553,26 @@ driverSyncParents(ndDriver *drv, ndScan *scan, GPtrArray *new_buses)
             if (d->def->sysfs_path && g_str_equal(d->def->sysfs_path, info->path))
                 dev = d;
         }
-        if (!dev || dev->mdev_bus)
+        if (!dev && info->kind == ND_MDEV_PARENT_OTHER) {
+            /* a virtual parent came (a module loaded): a new device */
+            g_autoptr(ndDevice) fresh = ndEnumOtherParent(info);
+            GPtrArray *types = g_hash_table_lookup(scan->types_by_bus, info->name);
+
+            dev = fresh;
+            if (!ndDeviceListAdd(drv->devs, &fresh))
+                continue;
+            if (types) {
+                dev->avail_sig = ndEnumAvailSig(types);
+                ndDeviceSetMdevTypes(dev, g_ptr_array_ref(types));
+            }
+            eventQueueLifecycle(drv, ndDeviceGetName(dev),
+                                VIR_NODE_DEVICE_EVENT_CREATED);
+        } else if (!dev || dev->mdev_bus) {
             continue;   /* a device we do not know yet: next restart */
+        } else {
+            g_clear_pointer(&dev->avail_sig, g_free);
+        }
         dev->mdev_bus = g_strdup(info->name);
-        g_clear_pointer(&dev->avail_sig, g_free);
         g_ptr_array_add(new_buses, g_strdup(info->name));
 
         /* definitions made while the parent was away hang off computer */
@@ -1574,13 +1590,33 @@ driverSyncParents(ndDriver *drv, ndScan *scan, GPtrArray *new_buses)
     g_hash_table_iter_init(&iter, scan->gone_buses);
     while (g_hash_table_iter_next(&iter, &key, NULL)) {
         ndDevice *dev = ndDeviceListFindByBus(drv->devs, key);
+        g_autofree char *name = NULL;
+        guint j;
 
         if (!dev)
             continue;
-        g_clear_pointer(&dev->mdev_bus, g_free);
-        g_clear_pointer(&dev->avail_sig, g_free);
-        ndDeviceSetMdevTypes(dev, NULL);
-        eventQueueUpdate(drv, ndDeviceGetName(dev));
+        if (dev->def->caps->len > 0) {
+            /* a PCI, css or matrix device stays (its driver let go) */
+            g_clear_pointer(&dev->mdev_bus, g_free);
+            g_clear_pointer(&dev->avail_sig, g_free);
+            ndDeviceSetMdevTypes(dev, NULL);
+            eventQueueUpdate(drv, ndDeviceGetName(dev));
+            continue;
+        }
+        /* a virtual parent is only a device while it is a parent (on a
+         * real host it goes away with its module); its definitions hang
+         * off computer until it comes back */
+        name = g_strdup(ndDeviceGetName(dev));
+        for (j = 0; j < ndDeviceListCount(drv->devs); j++) {
+            ndDevice *child = ndDeviceListGet(drv->devs, j);
+
+            if (g_strcmp0(child->def->parent, name) == 0) {
+                g_free(child->def->parent);
+                child->def->parent = g_strdup("computer");
+            }
+        }
+        ndDeviceListRemove(drv->devs, name);
+        eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_DELETED);
     }
 }
 

@@ -185,13 +185,14 @@ ndEnumAvailSig(GPtrArray *types)
     return g_string_free(sig, FALSE);
 }
 
-/* A parent that is neither PCI, css nor the matrix (a virtual device such
- * as the kernel's mtty sample): named as libvirt names udev devices,
- * <subsystem>_<name>, child of computer. Its types are kept on the object
- * for create and listing, but it has no capability libvirt's schema can
- * express, so it formats with none. */
-static ndDevice *
-enumOtherParent(const ndMdevParentInfo *info)
+/**
+ * ndEnumOtherParent: a parent that is neither PCI, css nor the matrix (a
+ * virtual device such as the kernel's mtty sample): named as libvirt names
+ * udev devices, <subsystem>_<name>, child of computer. Its types go to
+ * other_types (see ndDeviceFormat()).
+ */
+ndDevice *
+ndEnumOtherParent(const ndMdevParentInfo *info)
 {
     g_autoptr(ndNodeDeviceDef) def = ndNodeDeviceDefNew();
     ndDevice *dev;
@@ -229,7 +230,7 @@ enumParents(ndSysfs *sysfs, ndDeviceList *list)
         g_autoptr(GPtrArray) types = NULL;
 
         if (!dev) {
-            g_autoptr(ndDevice) other = enumOtherParent(info);
+            g_autoptr(ndDevice) other = ndEnumOtherParent(info);
 
             dev = other;
             if (!ndDeviceListAdd(list, &other)) {

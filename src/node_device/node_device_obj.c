@@ -150,7 +150,8 @@ ndDeviceHasCap(const ndDevice *dev, ndNodeDevCapType type)
     guint i;
 
     if (type == ND_NODE_DEV_CAP_MDEV_TYPES) {
-        /* only where the XML shows them: not a virtual parent's */
+        /* only where the XML shows them: conf's model has no top-level
+         * mdev_types, so not on a virtual parent such as mtty */
         GPtrArray *types = ndNodeDeviceDefFindMdevTypes(dev->def);
 
         return types && types->len > 0;
@@ -193,6 +194,19 @@ ndDeviceListCaps(const ndDevice *dev)
             g_ptr_array_add(names, g_strdup("vpd"));
     }
     return names;
+}
+
+/**
+ * ndDeviceFormat: @dev's XML (caller frees). A virtual mdev parent (mtty)
+ * formats without a capability: libvirt shows a top-level
+ * <capability type='mdev_types'> there, which its own schema rejects and
+ * conf's model does not have ("nested only"), so every document we emit
+ * validates; its types are still used for create and its devices.
+ */
+char *
+ndDeviceFormat(const ndDevice *dev, unsigned int flags)
+{
+    return ndNodeDeviceDefFormat(dev->def, flags);
 }
 
 /**

@@ -41,8 +41,8 @@ struct _ndDevice {
      * rescan can tell when to send UPDATE */
     char *avail_sig;
     /* the types of a parent without a pci, css or ap_matrix capability
-     * (a virtual device such as mtty): conf has no XML for them, so they
-     * are kept here, out of listings by capability */
+     * (a virtual device such as mtty), which conf's model cannot show:
+     * kept for create, not listed as a capability */
     GPtrArray *other_types;
 };
 
@@ -62,6 +62,8 @@ void ndDeviceSetMdevTypes(ndDevice *dev, GPtrArray *types);
 gboolean ndDeviceHasCap(const ndDevice *dev, ndNodeDevCapType type);
 /* Top-level capability names plus nested "mdev_types"/"vpd". */
 GPtrArray *ndDeviceListCaps(const ndDevice *dev);
+/* The device's XML (ndNodeDeviceXMLFlags); caller frees. */
+char *ndDeviceFormat(const ndDevice *dev, unsigned int flags);
 
 /**
  * ndDeviceNewMdev: a mediated device object named mdev_<uuid>_<parent_bus>.
@@ -111,6 +113,10 @@ int ndEnumPci(ndSysfs *sysfs, ndDeviceList *list);
 /* The mdev types of class/mdev_bus/@bus as conf objects (ndMdevType *).
  * Returns 0 with the array, -1 with an error. */
 int ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, GPtrArray **ret_types);
+/* A device for a virtual mdev parent (neither PCI, css nor the matrix),
+ * named <subsystem>_<name> as libvirt names it, child of computer. */
+struct _ndMdevParentInfo;
+ndDevice *ndEnumOtherParent(const struct _ndMdevParentInfo *info);
 /* "id=available;..." for @types (ndMdevType *). Caller frees. */
 char *ndEnumAvailSig(GPtrArray *types);
 

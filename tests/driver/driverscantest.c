@@ -25,6 +25,15 @@
 #define VIR_NODE_DEVICE_XML_INACTIVE_FLAG (1U << 0)
 #define TYPEDIR "class/mdev_bus/0000:41:00.0/mdev_supported_types/"
 
+static char *
+listAllNames(ndDriver *drv, unsigned int flags)
+{
+    g_auto(GStrv) names = NULL;
+
+    g_assert_cmpint(ndDriverListAllDevices(drv, flags, &names), >=, 0);
+    return g_strjoinv(" ", names);
+}
+
 static void
 testOutOfBand(void)
 {
@@ -206,6 +215,60 @@ testParents(void)
     g_free(xml);
     xml = ndDriverGetXMLDesc(drv, GPU, 0);
     g_assert_nonnull(strstr(xml, "<availableInstances>15</availableInstances>"));
+}
+
+/* A virtual parent (mdpy) unregisters and comes back: the device goes and
+ * comes back with it; its defined device hangs off computer meanwhile and
+ * is started again with autostart. */
+static void
+testVirtualParent(void)
+{
+    g_autoptr(TestSim) sim = testSimStart("samples");
+    ndDriverConfig cfg = {
+        .sysfs_root = sim->mnt, .config_dir = sim->confdir,
+        .dev_root = sim->devroot, .autostart = TRUE,
+    };
+    g_autoptr(ndDriver) drv = ndDriverNew(&cfg);
+    g_autoptr(TestEvents) ev = testEventsNew(drv);
+    const char *def = "<device><parent>mdpy_mdpy</parent><capability type='mdev'>"
+                      "<type id='mdpy-vga'/><uuid>" U1 "</uuid></capability></device>";
+    const char *tra = "<device><parent>mdpy</parent><capability type='mdev'>"
+                      "<type id='mdpy-xga'/><uuid>" U2 "</uuid></capability></device>";
+    g_autofree char *name = ndDriverDefineXML(drv, def, 0);
+    g_autofree char *tname = ndDriverCreateXML(drv, tra, 0);
+    g_autofree char *events = NULL;
+    g_autofree char *parent = NULL;
+    g_autofree char *mdevs = NULL;
+
+    g_assert_cmpstr(name, ==, "mdev_22222222_2222_3333_4444_000000000001_mdpy");
+    g_assert_nonnull(tname);
+    g_assert_cmpint(ndDriverSetAutostart(drv, name, 1), ==, 0);
+    g_free(testEventsTake(ev));
+
+    g_assert_cmpint(testSimWrite(sim, ".mdevsim/parents", "-mdpy\n"), ==, 0);
+    g_assert_cmpint(ndDriverRescan(drv), ==, 0);
+    events = testEventsTake(ev);
+    g_assert_cmpstr(events, ==, "DELETED mdpy_mdpy\nDELETED " "mdev_22222222_2222_3333_4444_000000000002_mdpy");
+    g_assert_cmpint(ndDriverLookup(drv, "mdpy_mdpy"), ==, -1);
+    ndResetLastError();
+    g_assert_cmpint(ndDriverGetParent(drv, name, &parent), ==, 0);
+    g_assert_cmpstr(parent, ==, "computer");
+    g_clear_pointer(&parent, g_free);
+    mdevs = listAllNames(drv, 0);
+    g_assert_cmpstr(mdevs, ==, "computer mbochs_mbochs mtty_mtty "
+                               "mdev_22222222_2222_3333_4444_000000000001_mdpy");
+    g_assert_cmpint(ndDriverCreate(drv, name, 0), ==, -1);
+    ndResetLastError();
+
+    g_assert_cmpint(testSimWrite(sim, ".mdevsim/parents", "+mdpy\n"), ==, 0);
+    g_assert_cmpint(ndDriverRescan(drv), ==, 0);
+    g_free(events);
+    events = testEventsTake(ev);
+    g_assert_cmpstr(events, ==, "CREATED mdpy_mdpy\nCREATED " "mdev_22222222_2222_3333_4444_000000000001_mdpy\n"
+                                "UPDATE mdpy_mdpy");
+    g_assert_cmpint(ndDriverGetParent(drv, name, &parent), ==, 0);
+    g_assert_cmpstr(parent, ==, "mdpy_mdpy");
+    g_assert_cmpint(ndDriverIsActive(drv, name), ==, 1);
 }
 
 /* ---- the watch: a rescan happens by itself ---- */
@@ -642,6 +705,7 @@ main(int argc, char **argv)
     g_test_add_func("/driverscan/out-of-band", testOutOfBand);
     g_test_add_func("/driverscan/out-of-band-persistent", testOutOfBandPersistent);
     g_test_add_func("/driverscan/parents", testParents);
+    g_test_add_func("/driverscan/virtual-parent", testVirtualParent);
     g_test_add_func("/driverscan/watch", testWatch);
     g_test_add_func("/driverscan/watch-uevent", testWatchUevent);
     g_test_add_func("/driverscan/threads", testThreads);

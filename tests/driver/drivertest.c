@@ -118,7 +118,7 @@ testEnumDemo(void)
     char *parent = (char *) "unset";
 
     g_assert_cmpstr(all, ==, "computer pci_0000_00_02_0 " GPU " " GPU2 " mtty_mtty");
-    /* mtty has types but no capability that can show them in XML */
+    /* mtty has types, but no capability whose XML validates can show them */
     g_assert_cmpstr(parents, ==, "pci_0000_00_02_0 " GPU " " GPU2);
     g_assert_cmpint(ndDriverNumOfDevices(drv, NULL, 0), ==, 5);
     g_assert_cmpint(ndDriverNumOfDevices(drv, "pci", 0), ==, 3);
@@ -136,6 +136,9 @@ testEnumDemo(void)
     g_assert_cmpstr(caps[1], ==, "mdev_types");
     g_clear_pointer(&caps, g_strfreev);
     g_assert_cmpint(ndDriverListCaps(drv, "mtty_mtty", &caps), ==, 0);
+    xml = ndDriverGetXMLDesc(drv, "mtty_mtty", 0);
+    g_assert_true(g_str_has_suffix(xml, "  <parent>computer</parent>\n</device>\n"));
+    g_clear_pointer(&xml, g_free);
     checkTree(drv);
 
     xml = ndDriverGetXMLDesc(drv, GPU, 0);
