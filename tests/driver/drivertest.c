@@ -842,6 +842,54 @@ testRestart(void)
     g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev", VIR_CONNECT_LIST_NODE_DEVICES_ACTIVE), ==, 3);
 }
 
+static void
+countEvents(const char *name, int event_id, int event, int detail,
+            gpointer opaque)
+{
+    g_atomic_int_inc((int *) opaque);
+}
+
+static void
+testMisc(void)
+{
+    g_autoptr(TestSim) sim = testSimStart("demo");
+    g_autofree char *missing = g_build_filename(sim->tmpdir, "no", "such", "dir", NULL);
+    g_autofree char *file = NULL;
+    ndDriverConfig bad = { .sysfs_root = missing, .config_dir = sim->confdir };
+    ndDriverConfig fresh = { .sysfs_root = sim->mnt, .config_dir = missing,
+                             .dev_root = sim->devroot };
+    g_autoptr(ndDriver) drv = NULL;
+    g_autofree char *def = mdevXML(GPU, "nvidia-256", U1, NULL);
+    g_autofree char *name = NULL;
+    int count = 0;
+    unsigned int id;
+
+    /* a sysfs root that is not there */
+    g_assert_null(ndDriverNew(&bad));
+    g_assert_nonnull(ndGetLastError());
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), missing));
+    ndResetLastError();
+    g_assert_null(ndDriverNew(NULL));
+    ndResetLastError();
+
+    /* a definitions directory that is not there yet: made on define */
+    drv = ndDriverNew(&fresh);
+    g_assert_nonnull(drv);
+    id = ndDriverEventAdd(drv, countEvents, &count);
+    name = ndDriverDefineXML(drv, def, 0);
+    g_assert_cmpstr(name, ==, NAME1);
+    file = g_build_filename(missing, "0000:41:00.0", U1, NULL);
+    g_assert_true(g_file_test(file, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpint(count, ==, 1);
+
+    /* no calls after removal */
+    ndDriverEventRemove(drv, id);
+    g_assert_cmpint(ndDriverUndefine(drv, name, 0), ==, 0);
+    g_assert_cmpint(count, ==, 1);
+    g_assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
+    ndDriverEventRemove(drv, 12345);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -859,5 +907,6 @@ main(int argc, char **argv)
     g_test_add_func("/driver/define", testDefine);
     g_test_add_func("/driver/define-errors", testDefineErrors);
     g_test_add_func("/driver/restart", testRestart);
+    g_test_add_func("/driver/misc", testMisc);
     return g_test_run();
 }
