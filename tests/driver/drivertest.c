@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "drvtestutils.h"
+#include "conf/node_device_conf.h"
 #include "util/nderror.h"
 
 /* libvirt 10.1 list flags the 9.0 headers lack */
@@ -102,6 +103,38 @@ checkTree(ndDriver *drv)
     }
 }
 
+/* Every device's XML, live and (where persistent) inactive, validates
+ * against libvirt's installed schema. */
+static void
+checkValid(ndDriver *drv)
+{
+    const char *rng = "/usr/share/libvirt/schemas/nodedev.rng";
+    g_auto(GStrv) names = NULL;
+    int n = ndDriverListAllDevices(drv, 0, &names);
+    int i;
+
+    if (!g_file_test(rng, G_FILE_TEST_EXISTS)) {
+        g_test_message("no %s: XML not validated", rng);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        g_autofree char *xml = ndDriverGetXMLDesc(drv, names[i], 0);
+        g_autofree char *inactive = NULL;
+
+        g_assert_nonnull(xml);
+        if (ndNodeDeviceValidateString(xml, rng) < 0)
+            g_error("%s does not validate: %s\n%s", names[i],
+                    ndGetLastErrorMessage(), xml);
+        if (ndDriverIsPersistent(drv, names[i]) == 1) {
+            inactive = ndDriverGetXMLDesc(drv, names[i], VIR_NODE_DEVICE_XML_INACTIVE_FLAG);
+            g_assert_nonnull(inactive);
+            if (ndNodeDeviceValidateString(inactive, rng) < 0)
+                g_error("%s (inactive) does not validate: %s\n%s", names[i],
+                        ndGetLastErrorMessage(), inactive);
+        }
+    }
+}
+
 /* ---- enumeration ---- */
 
 static void
@@ -150,6 +183,7 @@ testEnumDemo(void)
     g_assert_nonnull(strstr(computer, "<uuid>4c4c4544-0042-3510-8052-b2c04f433232</uuid>"));
     g_assert_cmpint(ndDriverIsActive(drv, GPU), ==, 1);
     g_assert_cmpint(ndDriverIsPersistent(drv, GPU), ==, 1);
+    checkValid(drv);
 
     /* errors */
     g_assert_cmpint(ndDriverLookup(drv, "nope"), ==, -1);
@@ -185,6 +219,7 @@ testEnumS390(void)
     g_assert_nonnull(strstr(queue, "<parent>ap_card05</parent>"));
     g_assert_nonnull(strstr(queue, "<ap-domain>0x0004</ap-domain>"));
     checkTree(drv);
+    checkValid(drv);
 }
 
 static void
@@ -208,6 +243,7 @@ testEnumSamples(void)
         g_assert_cmpint(ndDriverGetParent(drv, name, &parent), ==, 0);
         g_assert_true(g_str_has_suffix(parent, parents[i]));
         g_assert_true(g_str_has_suffix(name, parents[i]));
+        checkValid(drv);
         g_assert_cmpint(ndDriverDestroy(drv, name), ==, 0);
     }
     checkTree(drv);
@@ -225,6 +261,7 @@ testEnumSriov(void)
     xml = ndDriverGetXMLDesc(drv, "pci_0000_3b_00_0", 0);
     g_assert_nonnull(strstr(xml, "<capability type='virt_functions' maxCount='32'>"));
     checkTree(drv);
+    checkValid(drv);
 }
 
 /* ---- create and destroy ---- */
@@ -363,6 +400,8 @@ testCreateAttrs(void)
                                   "    <attr name='assign_adapter' value='6'/>\n"
                                   "    <attr name='assign_domain' value='0x4'/>\n"
                                   "    <attr name='assign_control_domain' value='4'/>\n"));
+
+    checkValid(drv);
 
     /* the second attribute fails: the device is removed again */
     g_free(events);
@@ -834,6 +873,7 @@ testRestart(void)
     g_assert_true(testSimExists(sim, "bus/mdev/devices/" U1));
     g_assert_cmpint(ndDriverIsActive(drv, n4), ==, 0);
     g_assert_false(testSimExists(sim, "bus/mdev/devices/" U4));
+    checkValid(drv);
 
     /* once: a second start of the driver finds it running */
     g_clear_pointer(&drv, ndDriverFree);
