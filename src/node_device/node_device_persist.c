@@ -99,6 +99,14 @@ persistForeign(ndPersistCache *cache, GHashTable *seen, const char *path,
     g_hash_table_add(cache->foreign, g_strdup(path));
 }
 
+static gboolean
+persistIsLower(const char *name)
+{
+    g_autofree char *lower = g_ascii_strdown(name, -1);
+
+    return g_str_equal(lower, name);
+}
+
 static void
 persistLoadFile(ndPersistCache *cache, const char *parent, const char *uuid,
                 const char *path, const struct stat *st, GHashTable *seen)
@@ -147,6 +155,11 @@ persistLoadParent(ndPersistCache *cache, const char *parent,
             continue;   /* our own temporary files while they are written */
         if (!ndMdevctlUUIDIsValid(name)) {
             persistForeign(cache, seen, path, "not a UUID");
+            continue;
+        }
+        if (!persistIsLower(name)) {
+            /* mdevctl writes lower case; we could not remove it by name */
+            persistForeign(cache, seen, path, "not a lower-case UUID");
             continue;
         }
         if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {

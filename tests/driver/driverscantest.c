@@ -92,6 +92,7 @@ testOutOfBandPersistent(void)
     g_autofree char *path = g_build_filename(dir, U1, NULL);
     g_autofree char *broken = g_build_filename(dir, U2, NULL);
     g_autofree char *foreign = g_build_filename(dir, "README", NULL);
+    g_autofree char *upper = g_build_filename(dir, "AAAAAAAA-2222-3333-4444-000000000001", NULL);
     g_autofree char *xml = NULL;
     g_autofree char *def2 = NULL;
     const char *content = "{\"mdev_type\":\"nvidia-257\",\"start\":\"manual\"}";
@@ -127,6 +128,7 @@ testOutOfBandPersistent(void)
     /* corrupt and foreign files are skipped, never rewritten */
     g_assert_true(g_file_set_contents(broken, "{\"mdev_type\": 5", -1, NULL));
     g_assert_true(g_file_set_contents(foreign, "hello", -1, NULL));
+    g_assert_true(g_file_set_contents(upper, content, -1, NULL));
     g_assert_cmpint(ndDriverRescan(drv), ==, 0);
     g_free(events);
     events = testEventsTake(ev);
