@@ -82,6 +82,17 @@ setString(char **field, const char *value)
     *field = g_strdup(value);
 }
 
+/* A path from the command line, made absolute: the printed URI and the
+ * driver must not depend on the directory the daemon was started in. */
+static void
+setPath(char **field, const char *value)
+{
+    if (!value)
+        return;
+    g_free(*field);
+    *field = g_canonicalize_filename(value, NULL);
+}
+
 /* Settings: defaults, then the config file, then the command line. */
 static ndDaemonConfig *
 configLoad(void)
@@ -91,10 +102,10 @@ configLoad(void)
     if (ndDaemonConfigLoadFile(cfg, args.config ? args.config : ND_DAEMON_CONFIG_FILE,
                                args.config != NULL) < 0)
         return NULL;
-    setString(&cfg->sysfs_root, args.sysfs_root);
-    setString(&cfg->config_dir, args.config_dir);
-    setString(&cfg->socket, args.socket);
-    setString(&cfg->socket_ro, args.socket_ro);
+    setPath(&cfg->sysfs_root, args.sysfs_root);
+    setPath(&cfg->config_dir, args.config_dir);
+    setPath(&cfg->socket, args.socket);
+    setPath(&cfg->socket_ro, args.socket_ro);
     setString(&cfg->simulate, args.simulate);
     if (args.verbose)
         setString(&cfg->log_level, "debug");

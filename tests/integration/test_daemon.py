@@ -332,3 +332,20 @@ def test_shipped_units_match_the_daemon():
     assert "ListenStream=/run/virtmdevd/virtmdevd-sock-ro\n" in ro
     assert "SocketMode=0666\n" in ro
     assert "FileDescriptorName=virtmdevd-ro\n" in ro
+
+
+def test_relative_paths_are_made_absolute(tmp_path):
+    p = subprocess.Popen([VIRTMDEVD, "--config", "/dev/null", "--simulate",
+                          "--socket", "rel-sock", "--socket-ro", "./rel-sock-ro"],
+                         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        lines = [p.stdout.readline() for _ in range(5)]
+        assert lines[2] == f"serving {tmp_path}/rel-sock (read-write)\n"
+        assert lines[3] == f"serving {tmp_path}/rel-sock-ro (read-only)\n"
+        assert lines[4] == \
+            f"connect with: virsh -c 'nodedev:///system?socket={tmp_path}/rel-sock'\n"
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=30)
+    assert p.returncode == 0
