@@ -150,9 +150,8 @@ ndDeviceHasCap(const ndDevice *dev, ndNodeDevCapType type)
     guint i;
 
     if (type == ND_NODE_DEV_CAP_MDEV_TYPES) {
-        /* only where the XML shows them: conf's model has no top-level
-         * mdev_types, so not on a virtual parent such as mtty */
-        GPtrArray *types = ndNodeDeviceDefFindMdevTypes(dev->def);
+        /* nested in pci/css/ap_matrix, or top-level on a virtual parent */
+        GPtrArray *types = ndDeviceGetMdevTypes(dev);
 
         return types && types->len > 0;
     }
@@ -181,6 +180,9 @@ ndDeviceListCaps(const ndDevice *dev)
     GPtrArray *types = ndDeviceGetMdevTypes(dev);
     guint i;
 
+    /* a virtual parent (mtty): libvirt's top-level mdev_types */
+    if (dev->def->caps->len == 0 && types && types->len > 0)
+        g_ptr_array_add(names, g_strdup("mdev_types"));
     for (i = 0; i < dev->def->caps->len; i++) {
         ndNodeDevCapsDef *cap = g_ptr_array_index(dev->def->caps, i);
 
@@ -197,16 +199,52 @@ ndDeviceListCaps(const ndDevice *dev)
 }
 
 /**
- * ndDeviceFormat: @dev's XML (caller frees). A virtual mdev parent (mtty)
- * formats without a capability: libvirt shows a top-level
- * <capability type='mdev_types'> there, which its own schema rejects and
- * conf's model does not have ("nested only"), so every document we emit
- * validates; its types are still used for create and its devices.
+ * ndDeviceFormat: @dev's XML (caller frees). A virtual mdev parent (no
+ * capability conf can hold; its types in other_types) gets the form
+ * libvirt gives it, which conf's model lacks: a top-level <capability
+ * type='mdev_types'> holding a nested one with the types, so that the
+ * types of the kernel's sample parents (mtty, mdpy, mbochs) are seen as
+ * libvirt shows them. libvirt's own schema does not accept this one form.
  */
 char *
 ndDeviceFormat(const ndDevice *dev, unsigned int flags)
 {
-    return ndNodeDeviceDefFormat(dev->def, flags);
+    g_autofree char *xml = ndNodeDeviceDefFormat(dev->def, flags);
+    GString *out;
+    const char *end;
+    guint i;
+
+    if (dev->def->caps->len > 0 || !dev->other_types ||
+        dev->other_types->len == 0 ||
+        !(end = g_strrstr(xml, "</device>\n")))
+        return g_steal_pointer(&xml);
+
+    out = g_string_new_len(xml, end - xml);
+    g_string_append(out, "  <capability type='mdev_types'>\n"
+                         "    <capability type='mdev_types'>\n");
+    for (i = 0; i < dev->other_types->len; i++) {
+        const ndMdevType *type = g_ptr_array_index(dev->other_types, i);
+        g_autofree char *id = g_markup_escape_text(type->id, -1);
+
+        g_string_append_printf(out, "      <type id='%s'>\n", id);
+        if (type->name) {
+            g_autofree char *name = g_markup_escape_text(type->name, -1);
+
+            g_string_append_printf(out, "        <name>%s</name>\n", name);
+        }
+        if (type->device_api) {
+            g_autofree char *api = g_markup_escape_text(type->device_api, -1);
+
+            g_string_append_printf(out, "        <deviceAPI>%s</deviceAPI>\n", api);
+        }
+        g_string_append_printf(out, "        <availableInstances>%u</availableInstances>\n"
+                                    "      </type>\n",
+                               type->available_instances);
+    }
+    g_string_append(out, "    </capability>\n"
+                         "  </capability>\n"
+                         "</device>\n");
+    return g_string_free(out, FALSE);
 }
 
 /**

@@ -41,8 +41,8 @@ struct _ndDevice {
      * rescan can tell when to send UPDATE */
     char *avail_sig;
     /* the types of a parent without a pci, css or ap_matrix capability
-     * (a virtual device such as mtty), which conf's model cannot show:
-     * kept for create, not listed as a capability */
+     * (a virtual device such as mtty), which conf's model cannot hold:
+     * shown as libvirt's top-level mdev_types (see ndDeviceFormat()) */
     GPtrArray *other_types;
 };
 

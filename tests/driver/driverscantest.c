@@ -190,7 +190,7 @@ testParents(void)
     g_assert_cmpstr(events, ==, "UPDATE " GPU);
     xml = ndDriverGetXMLDesc(drv, GPU, 0);
     g_assert_null(strstr(xml, "mdev_types"));
-    g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev_types", 0), ==, 2);
+    g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev_types", 0), ==, 3);
     g_assert_cmpint(ndDriverCreate(drv, name, 0), ==, -1);
     g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_OPERATION_INVALID);
     ndResetLastError();
