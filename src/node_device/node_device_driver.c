@@ -310,6 +310,19 @@ driverRefreshParent(ndDriver *drv, ndDevice *parent, gboolean set_sig)
     ndDeviceSetMdevTypes(parent, g_steal_pointer(&types));
 }
 
+/* A deep copy of @types (ndMdevType *): the device's list is never shared
+ * with a scan's, which is freed outside the lock. */
+static GPtrArray *
+typesCopy(GPtrArray *types)
+{
+    GPtrArray *copy = ndMdevTypeListNew();
+    guint i;
+
+    for (i = 0; i < types->len; i++)
+        g_ptr_array_add(copy, ndMdevTypeCopy(g_ptr_array_index(types, i)));
+    return copy;
+}
+
 /* Must hold drv->lock. A new generation for a completed operation. */
 static guint64
 driverBump(ndDriver *drv)
@@ -1563,7 +1576,7 @@ driverSyncParents(ndDriver *drv, ndScan *scan, GPtrArray *new_buses)
                 continue;
             if (types) {
                 dev->avail_sig = ndEnumAvailSig(types);
-                ndDeviceSetMdevTypes(dev, g_ptr_array_ref(types));
+                ndDeviceSetMdevTypes(dev, typesCopy(types));
             }
             eventQueueLifecycle(drv, ndDeviceGetName(dev),
                                 VIR_NODE_DEVICE_EVENT_CREATED);
@@ -1640,7 +1653,7 @@ driverSyncTypes(ndDriver *drv, ndScan *scan)
             dev->changed > scan->snap)
             continue;
         sig = ndEnumAvailSig(value);
-        ndDeviceSetMdevTypes(dev, g_ptr_array_ref(value));
+        ndDeviceSetMdevTypes(dev, typesCopy(value));
         if (g_strcmp0(sig, dev->avail_sig) != 0) {
             g_free(dev->avail_sig);
             dev->avail_sig = g_steal_pointer(&sig);
