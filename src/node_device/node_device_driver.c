@@ -1585,7 +1585,7 @@ driverSyncParents(ndDriver *drv, ndScan *scan, GPtrArray *new_buses)
         } else {
             g_clear_pointer(&dev->avail_sig, g_free);
         }
-        dev->mdev_bus = g_strdup(info->name);
+        ndDeviceListSetBus(drv->devs, dev, info->name);
         g_ptr_array_add(new_buses, g_strdup(info->name));
 
         /* definitions made while the parent was away hang off computer */
@@ -1610,7 +1610,7 @@ driverSyncParents(ndDriver *drv, ndScan *scan, GPtrArray *new_buses)
             continue;
         if (dev->def->caps->len > 0) {
             /* a PCI, css or matrix device stays (its driver let go) */
-            g_clear_pointer(&dev->mdev_bus, g_free);
+            ndDeviceListSetBus(drv->devs, dev, NULL);
             g_clear_pointer(&dev->avail_sig, g_free);
             ndDeviceSetMdevTypes(dev, NULL);
             eventQueueUpdate(drv, ndDeviceGetName(dev));

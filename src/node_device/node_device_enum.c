@@ -244,8 +244,7 @@ enumParents(ndSysfs *sysfs, ndDeviceList *list)
             ndResetLastError();
             continue;
         }
-        g_free(dev->mdev_bus);
-        dev->mdev_bus = g_strdup(info->name);
+        ndDeviceListSetBus(list, dev, info->name);
         g_free(dev->avail_sig);
         dev->avail_sig = ndEnumAvailSig(types);
         ndDeviceSetMdevTypes(dev, g_steal_pointer(&types));

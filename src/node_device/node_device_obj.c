@@ -344,6 +344,7 @@ ndDeviceSetMdevDefinition(ndDevice *dev, ndMdevctlDef *def)
 struct _ndDeviceList {
     GPtrArray *order;      /* ndDevice *, owning */
     GHashTable *by_name;   /* name -> ndDevice * (borrowed) */
+    GHashTable *by_bus;    /* mdev_bus -> ndDevice * (borrowed) */
 };
 
 /**
@@ -356,6 +357,7 @@ ndDeviceListNew(void)
 
     list->order = g_ptr_array_new_with_free_func((GDestroyNotify) ndDeviceFree);
     list->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    list->by_bus = g_hash_table_new(g_str_hash, g_str_equal);
     return list;
 }
 
@@ -368,6 +370,7 @@ ndDeviceListFree(ndDeviceList *list)
     if (!list)
         return;
     g_hash_table_unref(list->by_name);
+    g_hash_table_unref(list->by_bus);
     g_ptr_array_unref(list->order);
     g_free(list);
 }
@@ -385,6 +388,8 @@ ndDeviceListAdd(ndDeviceList *list, ndDevice **dev)
         return FALSE;
     g_ptr_array_add(list->order, d);
     g_hash_table_insert(list->by_name, d->def->name, d);
+    if (d->mdev_bus)
+        g_hash_table_insert(list->by_bus, d->mdev_bus, d);
     *dev = NULL;
     return TRUE;
 }
@@ -402,21 +407,30 @@ ndDeviceListFind(ndDeviceList *list, const char *name)
 
 /**
  * ndDeviceListFindByBus: the mdev parent registered as @bus in
- * class/mdev_bus (borrowed) or NULL. Linear: parents are few and this is
- * only used on create/define and on rescans.
+ * class/mdev_bus (borrowed) or NULL.
  */
 ndDevice *
 ndDeviceListFindByBus(ndDeviceList *list, const char *bus)
 {
-    guint i;
+    if (!bus)
+        return NULL;
+    return g_hash_table_lookup(list->by_bus, bus);
+}
 
-    for (i = 0; i < list->order->len; i++) {
-        ndDevice *dev = g_ptr_array_index(list->order, i);
-
-        if (dev->mdev_bus && g_str_equal(dev->mdev_bus, bus))
-            return dev;
-    }
-    return NULL;
+/**
+ * ndDeviceListSetBus: makes @dev (in @list) the parent registered as
+ * @bus, or no parent when @bus is NULL.
+ */
+void
+ndDeviceListSetBus(ndDeviceList *list, ndDevice *dev, const char *bus)
+{
+    if (dev->mdev_bus &&
+        g_hash_table_lookup(list->by_bus, dev->mdev_bus) == dev)
+        g_hash_table_remove(list->by_bus, dev->mdev_bus);
+    g_free(dev->mdev_bus);
+    dev->mdev_bus = g_strdup(bus);
+    if (bus)
+        g_hash_table_insert(list->by_bus, dev->mdev_bus, dev);
 }
 
 /**
@@ -430,6 +444,9 @@ ndDeviceListRemove(ndDeviceList *list, const char *name)
 
     if (!dev)
         return;
+    if (dev->mdev_bus &&
+        g_hash_table_lookup(list->by_bus, dev->mdev_bus) == dev)
+        g_hash_table_remove(list->by_bus, dev->mdev_bus);
     g_hash_table_remove(list->by_name, name);
     g_ptr_array_remove(list->order, dev);
 }

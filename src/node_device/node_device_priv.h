@@ -21,7 +21,9 @@ typedef struct _ndDevice ndDevice;
 struct _ndDevice {
     ndNodeDeviceDef *def;     /* name, parent, path, driver, caps */
     char *mdev_bus;           /* an mdev parent's name in class/mdev_bus,
-                               * NULL if the device is not (now) a parent */
+                               * NULL if the device is not (now) a parent;
+                               * in a list, change it with
+                               * ndDeviceListSetBus() */
     gboolean active;
     gboolean persistent;
     gboolean autostart;
@@ -95,8 +97,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndDeviceList, ndDeviceListFree);
 gboolean ndDeviceListAdd(ndDeviceList *list, ndDevice **dev);
 /* Borrowed, or NULL. */
 ndDevice *ndDeviceListFind(ndDeviceList *list, const char *name);
-/* The parent device whose class/mdev_bus name is @bus, or NULL. */
+/* The parent device whose class/mdev_bus name is @bus, or NULL (O(1)). */
 ndDevice *ndDeviceListFindByBus(ndDeviceList *list, const char *bus);
+/* Sets (or with NULL clears) @dev's mdev_bus, keeping the index: the only
+ * way to change mdev_bus of a device in a list. */
+void ndDeviceListSetBus(ndDeviceList *list, ndDevice *dev, const char *bus);
 /* Removes and frees the device named @name. */
 void ndDeviceListRemove(ndDeviceList *list, const char *name);
 guint ndDeviceListCount(ndDeviceList *list);
