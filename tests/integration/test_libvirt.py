@@ -90,11 +90,13 @@ def test_list_and_lookup(conn, daemon):
     names = [d.name() for d in conn.listAllDevices(0)]
     assert sorted(names) == ["computer", "mtty_mtty", "pci_0000_00_02_0",
                              "pci_0000_41_00_0", "pci_0000_42_00_0"]
-    parents = ["pci_0000_00_02_0", "pci_0000_41_00_0", "pci_0000_42_00_0"]
+    parents = ["mtty_mtty", "pci_0000_00_02_0", "pci_0000_41_00_0",
+               "pci_0000_42_00_0"]
     # the older calls virsh falls back to, in the same order
     assert conn.numOfDevices(None, 0) == 5
     assert conn.listDevices(None, 0) == names
-    assert conn.numOfDevices("mdev_types", 0) == 3
+    assert conn.numOfDevices("mdev_types", 0) == 4
+    assert conn.nodeDeviceLookupByName("mtty_mtty").listCaps() == ["mdev_types"]
     assert sorted(conn.listDevices("mdev_types", 0)) == parents
     assert conn.listDevices("mdev", 0) == []
     assert sorted(d.name() for d in conn.listAllDevices(

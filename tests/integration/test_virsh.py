@@ -22,9 +22,10 @@ MTTY_MDEV = "mdev_8a3e5f10_7c2b_4d6e_a1f9_3b5c7d9e0f21_mtty"
 
 DEMO_DEVICES = ["computer", "mtty_mtty", "pci_0000_00_02_0",
                 "pci_0000_41_00_0", "pci_0000_42_00_0"]
-# devices listed under --cap mdev_types: those whose XML shows the
-# capability, the PCI GPUs (mtty's types have no XML form; see the driver)
-MDEV_PARENTS = ["pci_0000_00_02_0", "pci_0000_41_00_0", "pci_0000_42_00_0"]
+# devices listed under --cap mdev_types: the PCI GPUs, and mtty, a virtual
+# parent shown (as libvirt shows it) with a top-level mdev_types
+MDEV_PARENTS = ["mtty_mtty", "pci_0000_00_02_0", "pci_0000_41_00_0",
+                "pci_0000_42_00_0"]
 
 
 def lines(*names):
@@ -113,6 +114,13 @@ def test_every_device_validates(daemon):
     for name in out.split():
         rc, xml, err = virsh(daemon.uri, "nodedev-dumpxml", name)
         assert (rc, err) == (0, "")
+        if name == "mtty_mtty":
+            # libvirt's own form for a virtual parent, a top-level
+            # mdev_types around a nested one, is outside its schema
+            assert "  <capability type='mdev_types'>\n" \
+                   "    <capability type='mdev_types'>\n" \
+                   "      <type id='mtty-1'>\n" in xml
+            continue
         validate_xml(xml)
 
 
