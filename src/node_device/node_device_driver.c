@@ -280,12 +280,9 @@ driverUUIDKnown(ndDriver *drv, const char *uuid)
 }
 
 /* Must hold drv->lock. Re-reads the types of @parent (if it is a
- * parent), refreshing the cached list. With @set_sig (after one of our
- * operations) also records the instance counts as seen, stamps the parent
- * so that a rescan does not report the change again, and queues one
- * UPDATE for the parent if its counts changed. */
+ * parent), refreshing the cached list (for XML: types and counts fresh). */
 static void
-driverRefreshParent(ndDriver *drv, ndDevice *parent, gboolean set_sig)
+driverRefreshParent(ndDriver *drv, ndDevice *parent)
 {
     g_autoptr(GPtrArray) types = NULL;
 
@@ -297,17 +294,24 @@ driverRefreshParent(ndDriver *drv, ndDevice *parent, gboolean set_sig)
         ndResetLastError();
         return;
     }
-    if (set_sig) {
-        g_autofree char *sig = ndEnumAvailSig(types);
-
-        parent->changed = drv->generation;
-        if (g_strcmp0(sig, parent->avail_sig) != 0) {
-            g_free(parent->avail_sig);
-            parent->avail_sig = g_steal_pointer(&sig);
-            eventQueueUpdate(drv, ndDeviceGetName(parent));
-        }
-    }
     ndDeviceSetMdevTypes(parent, g_steal_pointer(&types));
+}
+
+/* Must hold drv->lock. One of our operations created or removed a device
+ * of @parent, which changes its available instances (the kernel counts
+ * every instance): queue one UPDATE for it, and stamp it so that a rescan
+ * does not report the change again. Its counts are not re-read here (a
+ * dozen sysfs reads per create); XML re-reads them, and a rescan that finds
+ * other changes on the parent compares against a forgotten signature, so
+ * it reports them. */
+static void
+driverParentChanged(ndDriver *drv, ndDevice *parent)
+{
+    if (!parent || !parent->mdev_bus)
+        return;
+    parent->changed = drv->generation;
+    g_clear_pointer(&parent->avail_sig, g_free);
+    eventQueueUpdate(drv, ndDeviceGetName(parent));
 }
 
 /* A deep copy of @types (ndMdevType *): the device's list is never shared
@@ -469,7 +473,7 @@ ndDriverGetXMLDesc(ndDriver *drv, const char *name, unsigned int flags)
                       _("node device '%1$s' is not persistent"), name);
         goto cleanup;
     }
-    driverRefreshParent(drv, dev, FALSE);
+    driverRefreshParent(drv, dev);
     if ((flags & ND_XML_INACTIVE) ||
         (ndDeviceIsMdev(dev) && !dev->active))
         fmt |= ND_NODE_DEVICE_XML_INACTIVE;
@@ -593,12 +597,16 @@ driverResolveParent(ndDriver *drv, const char *parent)
     return NULL;
 }
 
-/* Must hold drv->lock. Checks that @parent can have an mdev of @type. */
+/* Must hold drv->lock. Checks that @parent can have an mdev of @type and
+ * reads the type's available instances into *@ret_avail (if not NULL). */
 static int
 driverCheckType(ndDriver *drv, ndDevice *parent, const char *type,
-                ndMdevTypeInfo **ret_info)
+                unsigned int *ret_avail)
 {
     g_autoptr(ndMdevTypeInfo) info = NULL;
+    GPtrArray *known = ndDeviceGetMdevTypes(parent);
+    unsigned int avail = 0;
+    guint i;
     int rc;
 
     if (!parent->mdev_bus) {
@@ -613,6 +621,19 @@ driverCheckType(ndDriver *drv, ndDevice *parent, const char *type,
                       ndDeviceGetName(parent));
         return -1;
     }
+    /* a known type: one small read; else look for it in sysfs */
+    for (i = 0; known && i < known->len; i++) {
+        const ndMdevType *t = g_ptr_array_index(known, i);
+
+        if (g_str_equal(t->id, type) &&
+            ndMdevTypeReadAvailable(drv->sysfs, parent->mdev_bus, type,
+                                    &avail) == 0) {
+            if (ret_avail)
+                *ret_avail = avail;
+            return 0;
+        }
+    }
+    ndResetLastError();
     if ((rc = ndMdevTypeRead(drv->sysfs, parent->mdev_bus, type, &info)) < 0)
         return -1;
     if (rc == 0) {
@@ -621,8 +642,8 @@ driverCheckType(ndDriver *drv, ndDevice *parent, const char *type,
                       type, ndDeviceGetName(parent));
         return -1;
     }
-    if (ret_info)
-        *ret_info = g_steal_pointer(&info);
+    if (ret_avail)
+        *ret_avail = info->available_instances;
     return 0;
 }
 
@@ -633,13 +654,13 @@ static int
 driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
               const char *want_uuid, ndDevice *target, ndCreatePlan *plan)
 {
-    g_autoptr(ndMdevTypeInfo) info = NULL;
     g_autofree char *uuid = NULL;
     g_autofree char *name = NULL;
-    g_autoptr(ndMdevInfo) live = NULL;
+    g_autofree char *live_dir = NULL;
     ndDevice *other;
+    unsigned int avail = 0;
 
-    if (driverCheckType(drv, parent, type, &info) < 0)
+    if (driverCheckType(drv, parent, type, &avail) < 0)
         return -1;
 
     if (want_uuid) {
@@ -664,14 +685,23 @@ driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
                       uuid, ndDeviceGetName(other));
         return -1;
     }
-    if (ndMdevRead(drv->sysfs, uuid, &live) > 0) {
+    live_dir = g_build_filename("bus/mdev/devices", uuid, NULL);
+    if (ndSysfsExists(drv->sysfs, live_dir)) {
+        g_autoptr(ndMdevInfo) live = NULL;
+
         /* made behind our back and not seen by a rescan yet */
+        if (ndMdevRead(drv->sysfs, uuid, &live) <= 0) {
+            ndResetLastError();
+            ndReportError(ND_ERR_OPERATION_INVALID,
+                          _("UUID '%1$s' is already used by a mediated device"),
+                          uuid);
+            return -1;
+        }
         ndReportError(ND_ERR_OPERATION_INVALID,
                       _("UUID '%1$s' is already used by a mediated device on parent '%2$s'"),
                       uuid, live->parent);
         return -1;
     }
-    ndResetLastError();
     if (!target && (other = ndDeviceListFind(drv->devs, name))) {
         ndReportError(ND_ERR_OPERATION_INVALID,
                       _("mediated device '%1$s' is defined: start it instead of creating it"),
@@ -680,7 +710,7 @@ driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
     }
 
     /* a cheap early answer; the binding check is in driverWriteDevice() */
-    if (info->available_instances == 0) {
+    if (avail == 0) {
         ndReportError(ND_ERR_OPERATION_INVALID,
                       _("no instances of mediated device type '%1$s' left on parent device '%2$s'"),
                       type, ndDeviceGetName(parent));
@@ -816,7 +846,7 @@ driverCarryOut(ndDriver *drv, ndCreatePlan *plan, gboolean start)
     dev->busy = FALSE;
     dev->changed = driverBump(drv);
     eventQueueLifecycle(drv, plan->name, VIR_NODE_DEVICE_EVENT_CREATED);
-    driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, plan->bus), TRUE);
+    driverParentChanged(drv, ndDeviceListFindByBus(drv->devs, plan->bus));
     g_mutex_unlock(&drv->lock);
 
     driverEmit(drv);
@@ -1038,7 +1068,7 @@ ndDriverDestroy(ndDriver *drv, const char *name)
                                  g_memdup2(&gen, sizeof(gen)));
         }
         eventQueueLifecycle(drv, name, VIR_NODE_DEVICE_EVENT_DELETED);
-        driverRefreshParent(drv, ndDeviceListFindByBus(drv->devs, bus), TRUE);
+        driverParentChanged(drv, ndDeviceListFindByBus(drv->devs, bus));
     }
     g_mutex_unlock(&drv->lock);
 
