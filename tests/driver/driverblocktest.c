@@ -171,7 +171,7 @@ testBlockedRemove(void)
 int
 main(int argc, char **argv)
 {
-    testSimRequire();
+    testSimRequire(argc, argv);
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/driverblock/blocked-remove", testBlockedRemove);
     return g_test_run();

@@ -702,7 +702,7 @@ testMdevctl(void)
 int
 main(int argc, char **argv)
 {
-    testSimRequire();
+    testSimRequire(argc, argv);
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/driverscan/out-of-band", testOutOfBand);
     g_test_add_func("/driverscan/out-of-band-persistent", testOutOfBandPersistent);

@@ -953,7 +953,7 @@ testMisc(void)
 int
 main(int argc, char **argv)
 {
-    testSimRequire();
+    testSimRequire(argc, argv);
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/driver/enum/demo", testEnumDemo);
     g_test_add_func("/driver/enum/s390", testEnumS390);

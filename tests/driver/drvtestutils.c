@@ -26,15 +26,19 @@ simBinary(void)
                             "tools", "mdevsim", "mdevsim", NULL);
 }
 
+static char **saved_argv;
+
 /**
  * testSimRequire: see drvtestutils.h.
  */
 void
-testSimRequire(void)
+testSimRequire(int argc, char **argv)
 {
     g_autofree char *bin = simBinary();
     const char *why = NULL;
 
+    saved_argv = argv;
+    (void) argc;
     if (!g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
         why = "the mdevsim binary is not built";
     else if (geteuid() != 0)
@@ -45,7 +49,10 @@ testSimRequire(void)
         return;
     g_printerr("\n*** SKIPPING THE DRIVER TESTS: %s (%s) ***\n\n", why, bin);
     printf("1..0 # SKIP %s\n", why);
-    exit(77);
+    fflush(stdout);
+    /* the TAP skip plan is the skip: meson's TAP protocol counts any
+     * non-zero status (77 too) as an error; without --tap, 77 */
+    exit(g_strv_contains((const char * const *) saved_argv, "--tap") ? 0 : 77);
 }
 
 /* mdevsim must not outlive a test that aborts */

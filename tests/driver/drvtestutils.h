@@ -16,9 +16,11 @@ typedef struct {
     GPid pid;
 } TestSim;
 
-/* Exits the program with 77 (and a TAP skip plan) unless mdevsim can run:
- * its binary built, root, /dev/fuse present. Call first in main(). */
-void testSimRequire(void);
+/* Unless mdevsim can run (its binary built, root, /dev/fuse present),
+ * prints why, loudly, and a TAP skip plan, and exits: 0 under --tap
+ * (meson's TAP protocol takes the plan as the skip and any other status as
+ * an error), else 77. Call first in main(). */
+void testSimRequire(int argc, char **argv);
 
 /* Mounts mdevsim with @profile on a new temporary directory. */
 TestSim *testSimStart(const char *profile);
