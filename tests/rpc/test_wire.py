@@ -351,3 +351,23 @@ def test_max_anonymous_clients(make_daemon):
     assert_serving(d)
     idle[1].close()
     assert_serving(d)
+
+
+def test_largest_message_is_read(daemon):
+    """A frame of exactly the limit (32 MiB payload) is read and answered
+    (here: its garbage payload cannot be decoded); one byte more closes."""
+    c = RawClient(daemon.sock)
+    c.open()
+    payload = xdr_uint(0x7FFFFFFF) + b"\0" * (32 * 1024 * 1024 - 4)
+    c.serial = 77
+    c.send(frame(PROGRAM, 1, 113, CALL, 77, OK, payload))
+    m = c.recv_reply()
+    assert m[4] == 77 and m[5] == ERROR
+    assert decode_error(m[6])["message"] == "unable to decode message payload"
+    assert c.call(110)[0] == OK
+    try:
+        c.send(frame(PROGRAM, 1, 113, CALL, 78, OK, payload + b"\0\0\0\0"))
+    except (BrokenPipeError, ConnectionResetError):
+        pass    # closed after the length word, while we were still sending
+    assert c.closed_by_peer()
+    assert_serving(daemon)
