@@ -16,12 +16,29 @@ mdevctl() {
     timeout 60 $ND_MDEVCTL "$@"
 }
 
+# A daemon that stops answering would make every later call wait for its
+# timeout (the guest has 600 s in all): after one call hangs, the rest
+# fail at once.
+vtimed() {
+    if [ -e "$ND_TMP/virsh-hung" ]; then
+        echo "error: an earlier virsh call hung: not calling virsh $*"
+        return 1
+    fi
+    timeout 30 "$ND_VIRSH" "$@"
+    rc=$?
+    if [ "$rc" -eq 124 ]; then
+        : > "$ND_TMP/virsh-hung"
+        echo "error: virsh $* hung (30 s)"
+    fi
+    return "$rc"
+}
+
 v() {
-    timeout 60 "$ND_VIRSH" -c "$ND_URI" "$@"
+    vtimed -c "$ND_URI" "$@"
 }
 
 vro() {
-    timeout 60 "$ND_VIRSH" -c "$ND_URI_RO" "$@"
+    vtimed -c "$ND_URI_RO" "$@"
 }
 
 # nodedev names of a listing, one a line, no blank lines
@@ -176,6 +193,7 @@ note() {
 
 daemon_group() {
     echo "# daemon group: virsh -c $ND_URI"
+    rm -f "$ND_TMP/virsh-hung"
 
     # --- enumeration: find each parent by its sysfs path, then check that
     # it shows its types, and is listed with --cap mdev_types
