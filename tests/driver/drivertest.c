@@ -275,6 +275,10 @@ testEnumSriov(void)
     g_autoptr(TestSim) sim = testSimStart("sriov");
     g_autoptr(ndDriver) drv = testDriverNew(sim, FALSE);
     g_autofree char *xml = NULL;
+    g_autofree char *create = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *parent = NULL;
+    g_auto(GStrv) vfs = NULL;
 
     g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev_types", 0), ==, 128);
     g_assert_cmpint(ndDriverNumOfDevices(drv, "pci", 0), ==, 132);
@@ -282,6 +286,17 @@ testEnumSriov(void)
     g_assert_nonnull(strstr(xml, "<capability type='virt_functions' maxCount='32'>"));
     checkTree(drv);
     checkValid(drv);
+
+    /* a device on a VF, found through the PF's list */
+    g_assert_cmpint(ndDriverListAllDevices(drv, VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES,
+                                           &vfs), ==, 128);
+    create = mdevXML(vfs[0], "nvidia-700", NULL, NULL);
+    name = ndDriverCreateXML(drv, create, 0);
+    if (!name)
+        g_error("create on %s: %s", vfs[0], ndGetLastErrorMessage());
+    g_assert_cmpint(ndDriverGetParent(drv, name, &parent), ==, 0);
+    g_assert_cmpstr(parent, ==, vfs[0]);
+    g_assert_cmpint(ndDriverDestroy(drv, name), ==, 0);
 }
 
 /* ---- create and destroy ---- */
