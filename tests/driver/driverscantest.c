@@ -173,6 +173,9 @@ testParents(void)
     g_autofree char *def = g_strdup_printf("<device><parent>" GPU "</parent><capability type='mdev'>"
                                            "<type id='nvidia-256'/><uuid>%s</uuid></capability></device>", U1);
     g_autofree char *name = ndDriverDefineXML(drv, def, 0);
+    g_autofree char *tra = g_strdup_printf("<device><parent>" GPU "</parent><capability type='mdev'>"
+                                           "<type id='nvidia-257'/><uuid>%s</uuid></capability></device>", U2);
+    g_autofree char *tname = NULL;
     g_autoptr(ndDriver) drv2 = NULL;
     g_autofree char *parent = NULL;
     ndDriverConfig cfg = {
@@ -181,13 +184,18 @@ testParents(void)
     };
 
     g_assert_cmpint(ndDriverSetAutostart(drv, name, 1), ==, 0);
+    tname = ndDriverCreateXML(drv, tra, 0);
+    g_assert_cmpstr(tname, ==, NAME2);
     g_free(testEventsTake(ev));
 
-    /* the vendor driver unregisters the parent */
+    /* the vendor driver unregisters the parent: its devices go too */
     g_assert_cmpint(testSimWrite(sim, ".mdevsim/parents", "-0000:41:00.0\n"), ==, 0);
+    g_assert_false(testSimExists(sim, "bus/mdev/devices/" U2));
     g_assert_cmpint(ndDriverRescan(drv), ==, 0);
     events = testEventsTake(ev);
-    g_assert_cmpstr(events, ==, "UPDATE " GPU);
+    g_assert_cmpstr(events, ==, "UPDATE " GPU "\nDELETED " NAME2);
+    g_assert_cmpint(ndDriverLookup(drv, NAME2), ==, -1);
+    ndResetLastError();
     xml = ndDriverGetXMLDesc(drv, GPU, 0);
     g_assert_null(strstr(xml, "mdev_types"));
     g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev_types", 0), ==, 3);
