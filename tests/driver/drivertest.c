@@ -502,6 +502,7 @@ testCreateErrors(void)
     g_autofree char *big = mdevXML(GPU, "nvidia-260", U1, NULL);
     g_autofree char *big2 = mdevXML(GPU, "nvidia-260", U2, NULL);
     g_autofree char *dup = mdevXML(GPU2, "nvidia-256", U1, NULL);
+    g_autofree char *dup2 = mdevXML(GPU2, "nvidia-256", U2, NULL);
     g_autofree char *badattr = mdevXML("mtty", "mtty-1", U3,
                                        "<attr name='no_such_attr' value='1'/>");
     g_autofree char *roattr = mdevXML("mtty", "mtty-1", U3,
@@ -570,9 +571,21 @@ testCreateErrors(void)
     avail = testSimRead(sim, "class/mdev_bus/mtty/mdev_supported_types/mtty-1/available_instances");
     g_assert_cmpstr(avail, ==, "24\n");
 
+    /* the parent vanishes right before the create (its driver unbinds) */
+    g_assert_cmpint(testSimWrite(sim, ".mdevsim/inject", "parent-vanish 0000:42:00.0\n"), ==, 0);
+    g_assert_null(ndDriverCreateXML(drv, dup2, 0));
+    g_test_message("parent vanished: %s", ndGetLastErrorMessage());
+    g_assert_nonnull(ndGetLastError());
+    ndResetLastError();
+    g_assert_false(testSimExists(sim, "bus/mdev/devices/" U2));
+
     /* the one device made, and its parent's one change */
     events = testEventsTake(ev);
     g_assert_cmpstr(events, ==, "CREATED " NAME1 "\nUPDATE " GPU);
+    g_assert_cmpint(ndDriverRescan(drv), ==, 0);
+    g_free(events);
+    events = testEventsTake(ev);
+    g_assert_cmpstr(events, ==, "UPDATE " GPU2);
     g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev", 0), ==, 1);
 }
 
