@@ -33,6 +33,8 @@
 #   ND_PARENT_CTL   command "down PARENT" / "up PARENT" unregistering and
 #                   registering a parent again (rmmod/insmod on the kernel,
 #                   .mdevsim/parents on mdevsim); skipped when empty
+#   ND_RNG          libvirt's nodedev.rng: every device's XML is validated
+#                   with xmllint (skipped when empty)
 #   ND_SEEDED       1 when samples-seed.sh wrote definitions into
 #                   ND_CONFIG_DIR before the daemon started
 #   ND_TAP_BASE     number of cases already printed (TAP numbering goes on
