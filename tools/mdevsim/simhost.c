@@ -603,6 +603,21 @@ simHostUnregisterParent(SimHost *host, const char *name)
     parent->class_link = NULL;
     parent->types_dir = NULL;
     parent->registered = FALSE;
+    /* A virtual parent (mtty, mdpy, mbochs) is the module's own device:
+     * it goes away with the module, unlike a PCI function, which stays
+     * without mdev_supported_types. */
+    if (g_str_has_prefix(parent->path, "devices/virtual/")) {
+        g_auto(GStrv) parts = g_strsplit(parent->path, "/", -1);
+
+        if (g_strv_length(parts) == 4) {
+            g_autofree char *link = g_strdup_printf("class/%s/%s",
+                                                    parts[2], parts[3]);
+
+            simFsRemove(host->fs, simFsLookupPath(host->fs, link));
+        }
+        simFsRemove(host->fs, parent->dir);
+        parent->dir = NULL;
+    }
     return 0;
 }
 
@@ -612,7 +627,19 @@ simHostReregisterParent(SimHost *host, const char *name)
 {
     SimParent *parent = g_hash_table_lookup(host->parents, name);
 
-    if (!parent || parent->registered || !parent->dir->attached)
+    if (!parent || parent->registered)
+        return -1;
+    if (!parent->dir && g_str_has_prefix(parent->path, "devices/virtual/")) {
+        g_auto(GStrv) parts = g_strsplit(parent->path, "/", -1);
+        g_autofree char *path = NULL;
+
+        if (g_strv_length(parts) != 4)
+            return -1;
+        /* the module is loaded again: its device comes back first */
+        path = simHostAddVirtual(host, parts[2], parts[3]);
+        parent->dir = simFsLookupPath(host->fs, path);
+    }
+    if (!parent->dir || !parent->dir->attached)
         return -1;
     simParentAddTypes(parent);
     return 0;
