@@ -243,14 +243,10 @@ ndXMLValidate(xmlDoc *doc, const char *schema_path)
     xmlRelaxNGFreeValidCtxt(vctxt);
     g_mutex_unlock(&schema_lock);
     if (rc != 0) {
-        g_autofree char *msg = NULL;
-
-        /* libvirt's message for VIR_ERR_XML_INVALID_SCHEMA, prefix included:
-         * nderror has no prefix for this code, so report it whole */
-        msg = g_strdup_printf(_("XML document failed to validate against schema: Unable to validate doc against %1$s\n%2$s"),
-                              schema_path,
-                              errors->len ? errors->str : _("document is invalid"));
-        ndReportErrorRaw(ND_FROM_NODEDEV, VIR_ERR_XML_INVALID_SCHEMA, msg);
+        ndReportError(ND_ERR_XML_INVALID_SCHEMA,
+                      _("Unable to validate doc against %1$s\n%2$s"),
+                      schema_path,
+                      errors->len ? errors->str : _("document is invalid"));
         return -1;
     }
     return 0;

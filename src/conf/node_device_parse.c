@@ -893,9 +893,8 @@ deviceParseXML(xmlXPathContext *ctxt, ndNodeDeviceParseMode mode)
 
     if (mode == ND_NODE_DEVICE_PARSE_EXISTING) {
         if (!(def->name = ndXPathString("string(./name[1])", ctxt))) {
-            ndReportErrorFull(ND_FROM_NODEDEV, VIR_ERR_NO_NAME,
-                              __FILE__, __func__, __LINE__,
-                              _("missing name information: the <device> has no <name>"));
+            ndReportError(ND_ERR_NO_NAME, "%s",
+                          _("<device>: the element has no <name>"));
             return NULL;
         }
     } else {

@@ -11,6 +11,7 @@ G_STATIC_ASSERT(ND_ERR_OPERATION_DENIED == 29);
 G_STATIC_ASSERT(ND_ERR_NO_NODE_DEVICE == 53);
 G_STATIC_ASSERT(ND_ERR_OPERATION_INVALID == 55);
 G_STATIC_ASSERT(ND_ERR_CONFIG_UNSUPPORTED == 67);
+G_STATIC_ASSERT(ND_ERR_XML_INVALID_SCHEMA == 92);
 G_STATIC_ASSERT(ND_FROM_NODEDEV == 22);
 G_STATIC_ASSERT(ND_FROM_RPC == 7);
 
@@ -83,6 +84,10 @@ errorPrefixFormat(int code)
         return N_("Operation not supported: %s");
     case ND_ERR_RESOURCE_BUSY:
         return N_("resource busy: %s");
+    case ND_ERR_NO_NAME:
+        return N_("missing name information in %s");
+    case ND_ERR_XML_INVALID_SCHEMA:
+        return N_("XML document failed to validate against schema: %s");
     case ND_ERR_OK:
         break;
     }

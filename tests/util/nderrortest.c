@@ -63,6 +63,15 @@ testRaw(void)
     g_assert_cmpstr(ndGetLastErrorMessage(), ==, "unknown procedure: 999");
 }
 
+static void
+testSchemaPrefix(void)
+{
+    ndReportError(ND_ERR_XML_INVALID_SCHEMA, "%s", "bad element");
+    g_assert_cmpint(ndGetLastErrorCode(), ==, 92);
+    g_assert_cmpstr(ndGetLastErrorMessage(), ==,
+                    "XML document failed to validate against schema: bad element");
+}
+
 static gpointer
 threadBody(gpointer data)
 {
@@ -90,6 +99,7 @@ main(int argc, char **argv)
     g_test_add_func("/error/system", testSystem);
     g_test_add_func("/error/save-restore", testSaveRestore);
     g_test_add_func("/error/raw", testRaw);
+    g_test_add_func("/error/schema-prefix", testSchemaPrefix);
     g_test_add_func("/error/thread-local", testThreadLocal);
     return g_test_run();
 }
