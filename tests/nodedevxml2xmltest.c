@@ -829,6 +829,7 @@ main(int argc, char **argv)
     DO_TEST("css-plain");
     DO_TEST("mdev-ap-attrs");
     DO_TEST("mdev-attr-escape");
+    DO_TEST("mdev-attr-folder");
     DO_TEST("escape-whitespace");
     DO_TEST("mdev-ccw");
     DO_TEST_FULL("mdev-create", TEST_CREATE);
@@ -878,6 +879,7 @@ main(int argc, char **argv)
     DO_TEST_FAIL("fail-mdev-attr-no-name");
     DO_TEST_FAIL("fail-mdev-attr-no-value");
     DO_TEST_FAIL("fail-mdev-attr-path-name");
+    DO_TEST_FAIL("fail-mdev-attr-deep-name");
     DO_TEST_FAIL("fail-mdev-bad-iommu");
     DO_TEST_FAIL("fail-mdev-bad-uuid");
     DO_TEST_FULL("fail-mdev-create-path-type", TEST_PARSE_FAIL | TEST_CREATE);

@@ -595,6 +595,21 @@ isPathComponent(const char *name)
            strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
+/* An attribute name: one path component ("assign_adapter"), or two joined
+ * by a single '/' for a vendor folder of the device ("vendor/knob"), as
+ * util's attribute writer accepts. */
+static gboolean
+isAttrName(const char *name)
+{
+    const char *slash = strchr(name, '/');
+    g_autofree char *dir = NULL;
+
+    if (!slash)
+        return isPathComponent(name);
+    dir = g_strndup(name, slash - name);
+    return isPathComponent(dir) && isPathComponent(slash + 1);
+}
+
 static int
 capMdevParseXML(xmlXPathContext *ctxt, const ndNodeDeviceDef *def,
                 ndNodeDeviceParseMode mode, ndNodeDevCapMdev *mdev)
@@ -654,7 +669,7 @@ capMdevParseXML(xmlXPathContext *ctxt, const ndNodeDeviceDef *def,
                           def->name);
             return -1;
         }
-        if (!isPathComponent(name)) {
+        if (!isAttrName(name)) {
             ndReportError(ND_ERR_CONFIG_UNSUPPORTED,
                           _("invalid mdev attribute name '%1$s' for '%2$s'"),
                           name, def->name);
