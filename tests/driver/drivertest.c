@@ -558,10 +558,12 @@ testCreateErrors(void)
                     "' failed, the device was removed again: mediated device '" U3
                     "' has no attribute 'no_such_attr'");
     g_assert_false(testSimExists(sim, "bus/mdev/devices/" U3));
-    /* conf refuses vendor-folder attributes before anything is written */
+    /* a read-only file in a vendor folder: created, refused, removed again */
     g_assert_null(ndDriverCreateXML(drv, roattr, 0));
-    testAssertError(ND_ERR_CONFIG_UNSUPPORTED,
-                    "unsupported configuration: invalid mdev attribute name 'vendor/sample_mdev_dev' for 'new device'");
+    testAssertError(ND_ERR_INVALID_ARG,
+                    "invalid argument: attribute 1 ('vendor/sample_mdev_dev') of mediated device '" U3
+                    "' failed, the device was removed again: attribute 'vendor/sample_mdev_dev' of mediated device '" U3
+                    "' is not writable");
     g_assert_false(testSimExists(sim, "bus/mdev/devices/" U3));
     g_assert_null(ndDriverCreateXML(drv, unsafe, 0));
     g_test_message("unsafe attribute: %s", ndGetLastErrorMessage());
