@@ -1,20 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* PCI functions from sysfs (util/ndpci.h) into node devices (conf). */
 
-/* util/ndpci.h and conf/node_device_conf.h both declare enum constants
- * named ND_PCI_HEADER_*: rename util's while including it, so that this
- * file can see both. It must be the first inclusion of ndpci.h here. */
-#define ND_PCI_HEADER_ENDPOINT ND_UTIL_PCI_HEADER_ENDPOINT
-#define ND_PCI_HEADER_PCI_BRIDGE ND_UTIL_PCI_HEADER_PCI_BRIDGE
-#define ND_PCI_HEADER_CARDBUS_BRIDGE ND_UTIL_PCI_HEADER_CARDBUS_BRIDGE
-#define ND_PCI_HEADER_UNKNOWN ND_UTIL_PCI_HEADER_UNKNOWN
-#define ND_PCI_HEADER_LAST ND_UTIL_PCI_HEADER_LAST
 #include "util/ndpci.h"
-#undef ND_PCI_HEADER_ENDPOINT
-#undef ND_PCI_HEADER_PCI_BRIDGE
-#undef ND_PCI_HEADER_CARDBUS_BRIDGE
-#undef ND_PCI_HEADER_UNKNOWN
-#undef ND_PCI_HEADER_LAST
 
 #include "node_device_priv.h"
 #include "util/nderror.h"
@@ -87,15 +74,15 @@ pciDeviceNew(ndSysfs *sysfs, const ndPciDeviceInfo *info)
                             pciAddressCopy(&info->virtfns[i]));
     }
     switch (info->header_type) {
-    case ND_UTIL_PCI_HEADER_PCI_BRIDGE:
+    case ND_PCI_HEADER_TYPE_PCI_BRIDGE:
         pci->hdr_type = ND_PCI_HEADER_PCI_BRIDGE;
         break;
-    case ND_UTIL_PCI_HEADER_CARDBUS_BRIDGE:
+    case ND_PCI_HEADER_TYPE_CARDBUS_BRIDGE:
         pci->hdr_type = ND_PCI_HEADER_CARDBUS_BRIDGE;
         break;
-    case ND_UTIL_PCI_HEADER_ENDPOINT:
-    case ND_UTIL_PCI_HEADER_UNKNOWN:
-    case ND_UTIL_PCI_HEADER_LAST:
+    case ND_PCI_HEADER_TYPE_ENDPOINT:
+    case ND_PCI_HEADER_TYPE_UNKNOWN:
+    case ND_PCI_HEADER_TYPE_LAST:
         pci->hdr_type = ND_PCI_HEADER_ENDPOINT;
         break;
     }

@@ -527,26 +527,26 @@ pciReadConfig(ndSysfsDir *dev, ndPciDeviceInfo *info)
     if (data && len >= 64) {
         switch (cfg[PCI_CFG_HEADER_TYPE] & 0x7f) {
         case 0:
-            info->header_type = ND_PCI_HEADER_ENDPOINT;
+            info->header_type = ND_PCI_HEADER_TYPE_ENDPOINT;
             break;
         case 1:
-            info->header_type = ND_PCI_HEADER_PCI_BRIDGE;
+            info->header_type = ND_PCI_HEADER_TYPE_PCI_BRIDGE;
             break;
         case 2:
-            info->header_type = ND_PCI_HEADER_CARDBUS_BRIDGE;
+            info->header_type = ND_PCI_HEADER_TYPE_CARDBUS_BRIDGE;
             break;
         default:
-            info->header_type = ND_PCI_HEADER_UNKNOWN;
+            info->header_type = ND_PCI_HEADER_TYPE_UNKNOWN;
             break;
         }
     } else if (info->klass >= 0) {
         /* Unprivileged readers get no config space: use the class. */
         if ((info->klass >> 8) == 0x0604)
-            info->header_type = ND_PCI_HEADER_PCI_BRIDGE;
+            info->header_type = ND_PCI_HEADER_TYPE_PCI_BRIDGE;
         else if ((info->klass >> 8) == 0x0607)
-            info->header_type = ND_PCI_HEADER_CARDBUS_BRIDGE;
+            info->header_type = ND_PCI_HEADER_TYPE_CARDBUS_BRIDGE;
         else
-            info->header_type = ND_PCI_HEADER_ENDPOINT;
+            info->header_type = ND_PCI_HEADER_TYPE_ENDPOINT;
     }
 
     if (data && (cap = pciFindExpCap(cfg, len)) > 0) {
@@ -638,7 +638,7 @@ ndPciDeviceRead(ndSysfs *sysfs, const ndPciAddress *addr,
     info->iommu_group = -1;
     info->numa_node = -1;
     info->sriov_totalvfs = -1;
-    info->header_type = ND_PCI_HEADER_UNKNOWN;
+    info->header_type = ND_PCI_HEADER_TYPE_UNKNOWN;
     info->link_cap.port = -1;
     info->link_sta.port = -1;
 

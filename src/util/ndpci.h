@@ -37,12 +37,12 @@ struct _ndPciLink {
 
 /* Header type (config space byte 0x0e, low 7 bits). */
 typedef enum {
-    ND_PCI_HEADER_ENDPOINT = 0,
-    ND_PCI_HEADER_PCI_BRIDGE,
-    ND_PCI_HEADER_CARDBUS_BRIDGE,
-    ND_PCI_HEADER_UNKNOWN,
+    ND_PCI_HEADER_TYPE_ENDPOINT = 0,
+    ND_PCI_HEADER_TYPE_PCI_BRIDGE,
+    ND_PCI_HEADER_TYPE_CARDBUS_BRIDGE,
+    ND_PCI_HEADER_TYPE_UNKNOWN,
 
-    ND_PCI_HEADER_LAST,
+    ND_PCI_HEADER_TYPE_LAST,
 } ndPciHeaderType;
 
 typedef struct _ndPciDeviceInfo ndPciDeviceInfo;

@@ -172,7 +172,7 @@ testGpu(void)
     g_assert_false(info->has_physfn);
     g_assert_cmpuint(info->n_virtfns, ==, 0);
     g_assert_cmpint(info->sriov_totalvfs, ==, -1);
-    g_assert_cmpint(info->header_type, ==, ND_PCI_HEADER_ENDPOINT);
+    g_assert_cmpint(info->header_type, ==, ND_PCI_HEADER_TYPE_ENDPOINT);
     /* from config space: the PCIe capability behind a PM capability */
     g_assert_true(info->is_pcie);
     g_assert_cmpint(info->link_cap.port, ==, 0);
@@ -198,13 +198,13 @@ testGpu(void)
     g_assert_cmpint(info->link_sta.speed, ==, ND_PCI_LINK_SPEED_8);
     g_assert_cmpuint(info->link_sta.width, ==, 8);
     g_assert_cmpint(info->numa_node, ==, 1);
-    g_assert_cmpint(info->header_type, ==, ND_PCI_HEADER_ENDPOINT);
+    g_assert_cmpint(info->header_type, ==, ND_PCI_HEADER_TYPE_ENDPOINT);
     g_clear_pointer(&info, ndPciDeviceInfoFree);
 
     /* a bridge with 64 bytes of config: header type, no PCIe */
     g_assert_cmpint(ndPciAddressParse("0000:40:01.1", &addr), ==, 0);
     g_assert_cmpint(ndPciDeviceRead(sysfs, &addr, &info), ==, 1);
-    g_assert_cmpint(info->header_type, ==, ND_PCI_HEADER_PCI_BRIDGE);
+    g_assert_cmpint(info->header_type, ==, ND_PCI_HEADER_TYPE_PCI_BRIDGE);
     g_assert_false(info->is_pcie);
     g_assert_false(info->has_parent);
     g_assert_cmpstr(info->driver, ==, "pcieport");
@@ -214,7 +214,7 @@ testGpu(void)
     /* no config at all: header type from the class; unknown product */
     g_assert_cmpint(ndPciAddressParse("0000:80:03.0", &addr), ==, 0);
     g_assert_cmpint(ndPciDeviceRead(sysfs, &addr, &info), ==, 1);
-    g_assert_cmpint(info->header_type, ==, ND_PCI_HEADER_PCI_BRIDGE);
+    g_assert_cmpint(info->header_type, ==, ND_PCI_HEADER_TYPE_PCI_BRIDGE);
     g_assert_cmpstr(info->vendor_name, ==, "Intel Corporation");
     g_assert_null(info->product_name);
     g_assert_null(info->driver);
@@ -294,7 +294,7 @@ testMalformed(void)
     /* garbage class and an impossible NUMA node read as unknown */
     g_assert_cmpint(dev->klass, ==, -1);
     g_assert_cmpint(dev->numa_node, ==, -1);
-    g_assert_cmpint(dev->header_type, ==, ND_PCI_HEADER_UNKNOWN);
+    g_assert_cmpint(dev->header_type, ==, ND_PCI_HEADER_TYPE_UNKNOWN);
     g_assert_cmpint(dev->iommu_group, ==, 50);
     g_assert_cmpuint(dev->n_iommu_group_members, ==, 1);
 
