@@ -25,6 +25,8 @@ struct _ndPersistCache {
     char *dir;
     GHashTable *entries;       /* "parent/uuid" -> persistEntry * */
     GHashTable *foreign;       /* paths already reported as foreign */
+    gboolean loaded;           /* ndPersistLoad() ran before */
+    gboolean first_load;       /* this load is the first: clean up */
 };
 
 static void
@@ -135,6 +137,39 @@ persistLoadFile(ndPersistCache *cache, const char *parent, const char *uuid,
     g_hash_table_replace(cache->entries, g_steal_pointer(&key), entry);
 }
 
+/* TRUE for ndFileWriteAtomic()'s temporary name of a definition:
+ * ".<uuid>.XXXXXX". */
+static gboolean
+persistIsTempName(const char *name)
+{
+    g_autofree char *uuid = NULL;
+    size_t len = strlen(name);
+
+    if (len != 1 + 36 + 1 + 6 || name[0] != '.' || name[37] != '.')
+        return FALSE;
+    uuid = g_strndup(name + 1, 36);
+    return ndMdevctlUUIDIsValid(uuid);
+}
+
+/* Removes a temporary file that a daemon killed in the middle of a write
+ * left behind.  Only on the first load, before this process writes any:
+ * later, a temporary file may be one of ours being written. */
+static void
+persistRemoveStaleTemp(const char *pdir, const char *name)
+{
+    g_autofree char *path = g_build_filename(pdir, name, NULL);
+    struct stat st;
+
+    if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+        return;
+    if (unlink(path) < 0) {
+        ND_WARN("cannot remove stale temporary file '%s': %s", path,
+                g_strerror(errno));
+        return;
+    }
+    ND_INFO("removed stale temporary file '%s'", path);
+}
+
 static int
 persistLoadParent(ndPersistCache *cache, const char *parent,
                   const char *pdir, GHashTable *seen)
@@ -151,8 +186,12 @@ persistLoadParent(ndPersistCache *cache, const char *parent,
         g_autofree char *path = g_build_filename(pdir, name, NULL);
         struct stat st;
 
-        if (name[0] == '.')
-            continue;   /* our own temporary files while they are written */
+        if (name[0] == '.') {
+            /* our own temporary files while they are written */
+            if (cache->first_load && persistIsTempName(name))
+                persistRemoveStaleTemp(pdir, name);
+            continue;
+        }
         if (!ndMdevctlUUIDIsValid(name)) {
             persistForeign(cache, seen, path, "not a UUID");
             continue;
@@ -201,6 +240,9 @@ ndPersistLoad(ndPersistCache *cache, GPtrArray **ret_defs)
     gpointer key;
     gpointer value;
     const char *name;
+
+    cache->first_load = !cache->loaded;
+    cache->loaded = TRUE;
 
     if (!(dir = g_dir_open(cache->dir, 0, &gerr))) {
         if (g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {

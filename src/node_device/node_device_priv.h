@@ -145,8 +145,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndPersistCache, ndPersistCacheFree);
 /* Every valid definition in the directory (ndMdevctlDef *, owning), in a
  * stable order (parent, then uuid). Files that cannot be read or parsed
  * are logged (once per change of the file) and skipped; only unchanged
- * files are not re-read. Returns 0, or -1 if the directory exists but
- * cannot be listed (a missing directory is an empty list). */
+ * files are not re-read. The first load of a cache also removes the
+ * temporary files (".<uuid>.XXXXXX") a killed daemon left behind.
+ * Returns 0, or -1 if the directory exists but cannot be listed (a
+ * missing directory is an empty list). */
 int ndPersistLoad(ndPersistCache *cache, GPtrArray **ret_defs);
 /* 1 if a file for (@parent, @uuid) exists that could not be parsed. */
 gboolean ndPersistIsBroken(ndPersistCache *cache, const char *parent,

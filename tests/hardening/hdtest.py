@@ -51,6 +51,9 @@ class Host:
         self.conf = os.path.join(self.tmp, "virtmdevd.conf")
         os.mkdir(self.sysfs)
         os.mkdir(self.config_dir)
+        # as mdevctl's package installs them (mdevctl refuses to run without)
+        for d in ("callouts", "notifiers"):
+            os.makedirs(os.path.join(self.config_dir, "scripts.d", d))
         with open(self.conf, "w", encoding="utf-8") as fh:
             fh.write("[virtmdevd]\ndev_root=%s\n" % self.control("dev") + config)
         self.proc = None
