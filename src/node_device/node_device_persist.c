@@ -201,7 +201,13 @@ persistLoadParent(ndPersistCache *cache, const char *parent,
             persistForeign(cache, seen, path, "not a lower-case UUID");
             continue;
         }
-        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+        /* lstat: a link could lead anywhere on the host; mdevctl itself
+         * writes regular files */
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+            persistForeign(cache, seen, path, "a symbolic link");
+            continue;
+        }
+        if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
             persistForeign(cache, seen, path, "not a regular file");
             continue;
         }
@@ -260,8 +266,13 @@ ndPersistLoad(ndPersistCache *cache, GPtrArray **ret_defs)
 
         /* mdevctl's hook scripts, hidden files and plain files are not
          * parents: leave them alone */
-        if (name[0] == '.' || g_str_equal(name, "scripts.d") ||
-            !g_file_test(path, G_FILE_TEST_IS_DIR))
+        if (name[0] == '.' || g_str_equal(name, "scripts.d"))
+            continue;
+        if (g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+            persistForeign(cache, seen, path, "a symbolic link");
+            continue;
+        }
+        if (!g_file_test(path, G_FILE_TEST_IS_DIR))
             continue;
         if (!ndMdevctlParentIsValid(name)) {
             persistForeign(cache, seen, path, "not a parent name");
