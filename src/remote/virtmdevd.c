@@ -283,10 +283,13 @@ main(int argc, char **argv)
 {
     g_autoptr(GOptionContext) octx = NULL;
     g_autoptr(GError) gerr = NULL;
+    const char *localedir;
     int ret;
 
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    /* ND_LOCALEDIR: the catalogs of a build tree (tests), not installed */
+    localedir = g_getenv("ND_LOCALEDIR");
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 
