@@ -821,6 +821,16 @@ driverCarryOut(ndDriver *drv, ndCreatePlan *plan, gboolean start)
     g_mutex_lock(&drv->lock);
     driverUnreserve(drv, plan);
     if (rc < 0) {
+        /* The device may have existed for a moment ('create' worked, an
+         * attribute failed, the device was removed again): a rescan that
+         * read sysfs meanwhile must not add it back once the reservation
+         * is gone, so stamp it as removed by this operation. */
+        guint64 gen = driverBump(drv);
+
+        g_hash_table_replace(drv->removed, g_strdup(plan->name),
+                             g_memdup2(&gen, sizeof(gen)));
+        if ((dev = ndDeviceListFind(drv->devs, plan->name)))
+            dev->changed = gen;
         g_mutex_unlock(&drv->lock);
         return -1;
     }

@@ -5,6 +5,7 @@ daemon's checks and its write, an unreadable available_instances, a busy
 device.  Each gives the precise error, leaves nothing half-made on the
 simulated host, and the daemon keeps serving."""
 import os
+import threading
 import time
 
 import libvirt
@@ -226,4 +227,68 @@ def test_destroy_busy_is_refused_quickly(host):
     dev.destroy()
     assert host.sim_mdevs() == []
     other.close()
+    c.close()
+
+
+_loop_started = []
+
+
+def start_event_loop():
+    """libvirt's default event loop on a thread (once per process)."""
+    if _loop_started:
+        return
+    libvirt.virEventRegisterDefaultImpl()
+
+    def run():
+        while True:
+            libvirt.virEventRunDefaultImpl()
+    threading.Thread(target=run, daemon=True).start()
+    _loop_started.append(True)
+
+
+def test_failed_create_leaves_no_phantom(make_host):
+    """A create whose attribute fails makes the device and removes it
+    again; a rescan reading sysfs meanwhile must not bring it back into
+    the list (no CREATED event, nothing listed) once the call failed."""
+    start_event_loop()
+    h = make_host(profile="s390")
+    with open(os.path.join(EXAMPLES_DIR, "mdev-vfio-ap.xml"),
+              encoding="utf-8") as fh:
+        xml = fh.read()
+    c = h.conn()
+    created = []
+    c.nodeDeviceEventRegisterAny(
+        None, libvirt.VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE,
+        lambda conn, dev, event, detail, opaque: created.append(dev.name())
+        if event == libvirt.VIR_NODE_DEVICE_EVENT_CREATED else None, None)
+    stop = threading.Event()
+
+    def rescans():
+        # every change in the definitions directory makes the daemon
+        # rescan sysfs (after a 50 ms debounce)
+        p = os.path.join(h.config_dir, "nd-rescan-trigger")
+        while not stop.is_set():
+            with open(p, "w", encoding="utf-8") as fh:
+                fh.write("x")
+            os.unlink(p)
+            stop.wait(0.005)
+    t = threading.Thread(target=rescans, daemon=True)
+    t.start()
+    rounds = 600 if os.environ.get("ND_HARDENING_LONG") else 150
+    try:
+        for _ in range(rounds):
+            h.inject("attr assign_domain EIO")
+            error_of(lambda: c.nodeDeviceCreateXML(xml, 0))
+            assert h.sim_mdevs() == []
+    finally:
+        stop.set()
+        t.join()
+    # one more rescan after the last failure, seen through a real change
+    dev = c.nodeDeviceCreateXML(xml, 0)
+    deadline = time.monotonic() + 30
+    while AP_UUID and "mdev_%s_matrix" % AP_UUID.replace("-", "_") not in created \
+            and time.monotonic() < deadline:
+        threading.Event().wait(0.05)
+    dev.destroy()
+    assert created == ["mdev_%s_matrix" % AP_UUID.replace("-", "_")], created
     c.close()
