@@ -221,16 +221,18 @@ def test_load(make_host):
         "rogue_unread_calls": counters["noread"][0],
         "rss_kib_start": rss0, "rss_kib_max": rss_max, "rss_kib_end": rss1,
         "devices_at_end": len(want),
+        "instrumented": h.instrumented(),
     }
     out = os.environ.get("ND_TEST_BUILDDIR")
     if out and os.path.isdir(out):
         with open(os.path.join(out, "hardening-load.json"), "w",
                   encoding="utf-8") as fh:
             json.dump(figures, fh, indent=1)
-    print(json.dumps(figures))
     assert ops > CLIENTS, figures
     assert max(probe) < LATENCY_BOUND, figures
-    assert rss_max - rss0 < RSS_GROWTH_BOUND, figures
+    print(json.dumps(figures))
+    if not figures["instrumented"]:
+        assert rss_max - rss0 < RSS_GROWTH_BOUND, figures
 
     # the daemon still serves a fresh client, and cleans up on request
     for w in workers:
