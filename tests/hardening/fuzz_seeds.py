@@ -88,6 +88,8 @@ session = b""
 for serial, (proc, args) in enumerate(calls, 1):
     f = frame(PROGRAM, 1, proc, CALL, serial, OK, args)
     put("fuzz_rpc", "frame-%d" % proc, f)
+    put("fuzz_dispatch", "frame-%d" % proc, f)
     session += f
     put("fuzz_rpc", "args-%d" % proc, bytes([0x80, serial]) + args)
 put("fuzz_rpc", "session", session)
+put("fuzz_dispatch", "session", session)
