@@ -72,7 +72,7 @@ def test_binaries_run(dest):
 
 def test_schema_validates_the_examples(dest):
     rng = inside(dest, expected("nodedev.rng"))
-    examples = sorted(glob.glob(os.path.join(TOP, "examples", "*.xml")))
+    examples = sorted(glob.glob(os.path.join(TOP, "examples", "mdev-*.xml")))
     assert examples
     r = run("xmllint", "--noout", "--relaxng", rng, *examples)
     assert r.returncode == 0, r.stderr
@@ -176,3 +176,54 @@ def test_catalog(dest):
                ND_LOCALEDIR=inside(dest, LOCALEDIR))
     r = run(inside(dest, os.path.join(BINDIR, "virtmdevd")), "bogus", env=env)
     assert "unerwartetes Argument 'bogus'" in r.stderr, r.stderr
+
+
+def can_simulate():
+    return os.geteuid() == 0 and os.path.exists("/dev/fuse")
+
+
+@pytest.mark.skipif(not shutil.which("systemd-socket-activate") or not can_simulate(),
+                    reason="needs systemd-socket-activate, root and /dev/fuse")
+def test_socket_units_activate_the_installed_daemon(dest, tmp_path):
+    """The sockets as the installed units declare them (names from
+    FileDescriptorName=) activate the installed
+    daemon; the one named read-only refuses changes."""
+    rw_unit = unit(dest, "virtmdevd.socket")["Socket"]
+    ro_unit = unit(dest, "virtmdevd-ro.socket")["Socket"]
+    rw, ro = str(tmp_path / "rw"), str(tmp_path / "ro")
+    # a path the daemon does not know, so only the name makes it read-only
+    args = ["systemd-socket-activate", "-l", rw, "-l", ro,
+            "--fdname=%s:%s" % (rw_unit["FileDescriptorName"],
+                                ro_unit["FileDescriptorName"]),
+            inside(dest, os.path.join(BINDIR, "virtmdevd")), "--simulate=demo",
+            "--socket", str(tmp_path / "unused"),
+            "--socket-ro", str(tmp_path / "unused-ro")]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+    try:
+        env = dict(os.environ, LC_ALL="C")
+        env.pop("LIBVIRT_DEFAULT_URI", None)
+
+        def virsh(path, *cmd):
+            return subprocess.run(["virsh", "-c", "nodedev:///system?socket=" + path]
+                                  + list(cmd), capture_output=True, text=True,
+                                  env=env, timeout=120)
+        # the first connection starts the daemon; virsh waits in the backlog
+        r = virsh(ro, "nodedev-list", "--cap", "mdev_types")
+        assert r.returncode == 0, r.stderr
+        assert "pci_0000_41_00_0" in r.stdout
+        xml = os.path.join(TOP, "examples", "mdev-nvidia.xml")
+        r = virsh(ro, "nodedev-create", xml)
+        assert r.returncode != 0
+        assert "read only access prevents virNodeDeviceCreateXML" in r.stderr, r.stderr
+        r = virsh(rw, "nodedev-create", xml)
+        assert r.returncode == 0, r.stderr
+        dev = re.search(r"Node device (\S+) created", r.stdout).group(1)
+        assert virsh(rw, "nodedev-destroy", dev).returncode == 0
+        assert not os.path.exists(tmp_path / "unused")
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "(read-only, from systemd)" in out, out
+    assert "(read-write, from systemd)" in out, out
