@@ -48,7 +48,8 @@ for i, m in enumerate(re.finditer(r"((?:%s\s*)+)" % lit, src)):
     except (ValueError, SyntaxError):
         continue
     if "{" in text or "[" in text:
-        put("fuzz_mdevctl", "test-%d" % i, text.encode("utf-8", "replace"))
+        for t in ("fuzz_mdevctl", "fuzz_mdevctl_inst"):
+            put(t, "test-%d" % i, text.encode("utf-8", "replace"))
 
 # mdevsim profiles
 for n, data in files("tools/mdevsim/profiles/*.ini"):
