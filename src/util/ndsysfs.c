@@ -415,6 +415,12 @@ sysfsReadFd(int fd, size_t max, char **ret_data, size_t *ret_len,
         if (n == 0)
             break;
         len += n;
+        /* Only regular files get here (locOpenRegular()), and a short read
+         * of a regular file is its end: sysfs hands out a whole attribute
+         * in one read. Asking again for the 0 would be one more round trip
+         * per file on FUSE (mdevsim). */
+        if ((size_t) n < max + 1 - (len - n))
+            break;
     }
     *ret_truncated = len > max;
     if (len > max)
