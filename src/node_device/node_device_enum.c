@@ -154,7 +154,7 @@ ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, GPtrArray **ret_types)
     g_autoptr(GPtrArray) types = ndMdevTypeListNew();
     guint i;
 
-    if (ndMdevTypeList(sysfs, bus, &infos) < 0)
+    if (ndMdevTypeListBrief(sysfs, bus, &infos) < 0)
         return -1;
     for (i = 0; i < infos->len; i++) {
         const ndMdevTypeInfo *info = g_ptr_array_index(infos, i);

@@ -283,10 +283,13 @@ reportNoAvailable(const char *parent, const char *type_id)
     return -1;
 }
 
-/* Reads the type in the open directory @tdir; names already checked. */
+/* Reads the type in the open directory @tdir; names already checked.
+ * @brief leaves out description and devices/ (devices is then empty):
+ * every sysfs access is a round trip on FUSE, and enumeration and every
+ * parent's XML only need id, name, device_api and the count. */
 static int
 typeRead(ndSysfsDir *tdir, const char *parent, const char *type_id,
-         ndMdevTypeInfo **ret_info)
+         bool brief, ndMdevTypeInfo **ret_info)
 {
     g_autoptr(ndMdevTypeInfo) info = g_new0(ndMdevTypeInfo, 1);
     g_auto(GStrv) names = NULL;
@@ -296,7 +299,8 @@ typeRead(ndSysfsDir *tdir, const char *parent, const char *type_id,
 
     info->id = g_strdup(type_id);
     if (ndSysfsDirReadString(tdir, "name", &info->name) < 0 ||
-        ndSysfsDirReadString(tdir, "description", &info->description) < 0 ||
+        (!brief &&
+         ndSysfsDirReadString(tdir, "description", &info->description) < 0) ||
         ndSysfsDirReadString(tdir, "device_api", &info->device_api) < 0)
         return -1;
     if (!info->device_api || !*info->device_api) {
@@ -312,7 +316,7 @@ typeRead(ndSysfsDir *tdir, const char *parent, const char *type_id,
     if (rc == 0)
         return reportNoAvailable(parent, type_id);
 
-    if (ndSysfsDirListDir(tdir, "devices", &names) < 0)
+    if (!brief && ndSysfsDirListDir(tdir, "devices", &names) < 0)
         return -1;
     for (i = 0; names && names[i]; i++) {
         if (ndMdevUUIDIsValid(names[i]))
@@ -350,22 +354,14 @@ ndMdevTypeRead(ndSysfs *sysfs, const char *parent, const char *type_id,
         return -1;
     if (!tdir)
         return 0;
-    if (typeRead(tdir, parent, type_id, ret_info) < 0)
+    if (typeRead(tdir, parent, type_id, false, ret_info) < 0)
         return -1;
     return 1;
 }
 
-/**
- * ndMdevTypeList:
- * @sysfs: the tree
- * @parent: the parent's name in class/mdev_bus
- * @ret_types: a GPtrArray of ndMdevTypeInfo (owns its elements), sorted
- *
- * Malformed types are skipped.  Returns 0, or -1 with an error (unsafe
- * name, unlistable directory).
- */
-int
-ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
+static int
+typeList(ndSysfs *sysfs, const char *parent, bool brief,
+         GPtrArray **ret_types)
 {
     g_autoptr(GPtrArray) types =
         g_ptr_array_new_with_free_func((GDestroyNotify) ndMdevTypeInfoFree);
@@ -389,7 +385,7 @@ ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
         if (!ndSysfsNameIsSafe(names[i]))
             continue;
         if (ndSysfsDirOpenAt(tsdir, names[i], &tdir) < 0 || !tdir ||
-            typeRead(tdir, parent, names[i], &info) < 0) {
+            typeRead(tdir, parent, names[i], brief, &info) < 0) {
             ND_DEBUG("skipping mdev type '%s' of '%s': %s", names[i], parent,
                      ndGetLastErrorMessage());
             ndResetLastError();
@@ -399,6 +395,36 @@ ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
     }
     *ret_types = g_steal_pointer(&types);
     return 0;
+}
+
+/**
+ * ndMdevTypeList:
+ * @sysfs: the tree
+ * @parent: the parent's name in class/mdev_bus
+ * @ret_types: a GPtrArray of ndMdevTypeInfo (owns its elements), sorted
+ *
+ * Malformed types are skipped.  Returns 0, or -1 with an error (unsafe
+ * name, unlistable directory).
+ */
+int
+ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
+{
+    return typeList(sysfs, parent, false, ret_types);
+}
+
+/**
+ * ndMdevTypeListBrief:
+ * @sysfs: the tree
+ * @parent: the parent's name in class/mdev_bus
+ * @ret_types: as ndMdevTypeList(), but each type's description is NULL
+ *             and its devices empty (neither is read)
+ *
+ * Returns as ndMdevTypeList().
+ */
+int
+ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
+{
+    return typeList(sysfs, parent, true, ret_types);
 }
 
 static int
