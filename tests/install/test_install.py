@@ -201,6 +201,13 @@ def test_socket_units_activate_the_installed_daemon(dest, tmp_path):
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)
     try:
+        # connect only once both sockets listen ("Listening on PATH as N.")
+        listening = []
+        while len(listening) < 2:
+            line = proc.stderr.readline()
+            assert line, "systemd-socket-activate exited: " + "".join(listening)
+            if line.startswith("Listening on "):
+                listening.append(line)
         env = dict(os.environ, LC_ALL="C")
         env.pop("LIBVIRT_DEFAULT_URI", None)
 
