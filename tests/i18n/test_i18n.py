@@ -4,10 +4,13 @@ po/LINGUAS translates all of it, and the daemon speaks German when asked.
 
 The machine may have no de_DE locale installed, so the German checks use
 LANGUAGE=de over the C.UTF-8 locale (gettext honours LANGUAGE for any
-locale but plain "C"); LANG=de_DE.UTF-8 is checked too where that locale
-exists. ND_LOCALEDIR points the daemon at the build tree's catalogs."""
+locale but plain "C"); LANG=de_DE.UTF-8 alone is checked with the locale
+compiled by localedef into a private LOCPATH (and with the system's, where
+it is installed). ND_LOCALEDIR points the daemon at the build tree's
+catalogs."""
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 
@@ -183,3 +186,23 @@ def test_german_with_lang():
     del env["LANGUAGE"]
     r = run(VIRTMDEVD, "bogus", env=env)
     assert "virtmdevd: unerwartetes Argument 'bogus'" in r.stderr, r.stderr
+
+
+@needs_daemon
+@pytest.mark.skipif(not shutil.which("localedef")
+                    or not os.path.exists("/usr/share/i18n/locales/de_DE"),
+                    reason="no localedef or de_DE locale source (package locales)")
+def test_german_with_lang_from_a_private_locale(tmp_path):
+    # the issue's literal check, LANG=de_DE.UTF-8 and nothing else, on a
+    # machine without that locale: compile it into a private LOCPATH
+    r = run("localedef", "-i", "de_DE", "-f", "UTF-8",
+            str(tmp_path / "de_DE.UTF-8"))
+    assert r.returncode in (0, 1), r.stderr   # 1: warnings only
+    assert (tmp_path / "de_DE.UTF-8").is_dir(), r.stderr
+    env = german_env(LANG="de_DE.UTF-8", LOCPATH=str(tmp_path))
+    del env["LC_ALL"]
+    del env["LANGUAGE"]
+    r = run(VIRTMDEVD, "bogus", env=env)
+    assert "virtmdevd: unerwartetes Argument 'bogus'" in r.stderr, r.stderr
+    r = run(VIRTMDEVD, "--help", env=env)
+    assert "Version ausgeben und beenden" in r.stdout, r.stdout
