@@ -205,12 +205,23 @@ class Host:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+# in a daemon's log, a bug whatever the test did
+LOG_BUGS = ("a call failed without reporting an error", "runtime error:",
+            "AddressSanitizer", "LeakSanitizer", "CRITICAL", "GLib-WARNING")
+
+
+def check_log(text):
+    for bug in LOG_BUGS:
+        assert bug not in text, text
+
+
 def _finish(h):
     alive = h.alive()
     running = h.proc is not None
-    log = h.log()
     rc = h.stop() if running else 0
+    log = "".join(h.log(run) for run in range(1, h.runs + 1))
     h.destroy()
+    check_log(log)
     if running:
         assert alive, "virtmdevd died: " + log
         assert rc == 0, f"virtmdevd exited with {rc}: " + log

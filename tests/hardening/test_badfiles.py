@@ -13,7 +13,7 @@ import libvirt
 import pytest
 
 from ndtest import TOP_SRCDIR
-from hdtest import Host, error_of, mdev_xml
+from hdtest import Host, check_log, error_of, mdev_xml
 
 GOOD = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 GOOD_NAME = "mdev_0a1b2c3d_4e5f_4a6b_8c7d_9e0f1a2b3c4d_0000_41_00_0"
@@ -213,3 +213,4 @@ def test_hostile_sysfs_tree(tmp_path):
     finally:
         rc = h.stop()
     assert rc == 0, h.log()
+    check_log(h.log())
