@@ -285,9 +285,53 @@ static void
 driverRefreshParent(ndDriver *drv, ndDevice *parent)
 {
     g_autoptr(GPtrArray) types = NULL;
+    GPtrArray *known;
 
     if (!parent || !parent->mdev_bus)
         return;
+    /* The usual case, types unchanged: only their counts are live. Names
+     * and device_api belong to the type id (the vendor driver's). */
+    known = ndDeviceGetMdevTypes(parent);
+    if (known && known->len > 0) {
+        g_autofree const char **ids = g_new0(const char *, known->len + 1);
+        g_autofree unsigned int *values = g_new0(unsigned int, known->len);
+        g_autofree bool *readable = g_new0(bool, known->len);
+        guint i;
+        int rc;
+
+        for (i = 0; i < known->len; i++)
+            ids[i] = ((ndMdevType *) g_ptr_array_index(known, i))->id;
+        rc = ndMdevTypeListAvailable(drv->sysfs, parent->mdev_bus, ids,
+                                     values, readable);
+        if (rc > 0) {
+            /* a type whose count cannot be read is left out of this dump,
+             * as a full read leaves it out; the next dump lists it again */
+            guint unreadable = 0;
+
+            for (i = 0; i < known->len; i++) {
+                ndMdevType *type = g_ptr_array_index(known, i);
+
+                type->available_instances = values[i];
+                if (!readable[i])
+                    unreadable++;
+            }
+            if (unreadable == 0)
+                return;
+            types = ndMdevTypeListNew();
+            for (i = 0; i < known->len; i++) {
+                if (readable[i])
+                    g_ptr_array_add(types,
+                                    ndMdevTypeCopy(g_ptr_array_index(known, i)));
+            }
+            ndDeviceSetMdevTypes(parent, g_steal_pointer(&types));
+            return;
+        }
+        if (rc < 0) {
+            ND_DEBUG("re-reading the types of '%s' in full: %s",
+                     parent->mdev_bus, ndGetLastErrorMessage());
+            ndResetLastError();
+        }
+    }
     if (ndEnumMdevTypes(drv->sysfs, parent->mdev_bus, &types) < 0) {
         ND_DEBUG("cannot refresh the types of '%s': %s",
                  parent->mdev_bus, ndGetLastErrorMessage());

@@ -427,6 +427,65 @@ ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
     return typeList(sysfs, parent, true, ret_types);
 }
 
+/**
+ * ndMdevTypeListAvailable:
+ * @sysfs: the tree
+ * @parent: the parent's name in class/mdev_bus
+ * @type_ids: the type ids the caller knows, NULL-terminated, in the order
+ *            ndMdevTypeList() returns them
+ * @ret_values: filled with each type's available_instances, in that order
+ * @ret_readable: for each type, FALSE if its count could not be read or
+ *                is malformed (as ndMdevTypeList() skips such a type)
+ *
+ * Re-reads only the live counts of a parent whose types are known: one
+ * listing and one read a type, instead of all of each type's files.
+ * Returns 1 with @ret_values and @ret_readable filled; 0 if the parent's
+ * types are not exactly @type_ids any more (or the parent is gone), so the
+ * caller reads them in full; -1 with an error (unsafe name, unlistable
+ * directory).
+ */
+int
+ndMdevTypeListAvailable(ndSysfs *sysfs, const char *parent,
+                        const char *const *type_ids, unsigned int *ret_values,
+                        bool *ret_readable)
+{
+    g_autofree char *rel = NULL;
+    g_autoptr(ndSysfsDir) tsdir = NULL;
+    g_auto(GStrv) names = NULL;
+    size_t i;
+    size_t n = 0;
+
+    if (checkParentName(parent) < 0)
+        return -1;
+    rel = g_build_filename(MDEV_BUS_CLASS, parent, "mdev_supported_types", NULL);
+    if (ndSysfsDirOpen(sysfs, rel, &tsdir) < 0)
+        return -1;
+    if (!tsdir || ndSysfsDirListDir(tsdir, ".", &names) < 0 || !names)
+        return tsdir ? -1 : 0;
+    for (i = 0; names[i]; i++) {
+        if (!ndSysfsNameIsSafe(names[i]))
+            continue;
+        if (!type_ids[n] || !g_str_equal(names[i], type_ids[n]))
+            return 0;
+        n++;
+    }
+    if (type_ids[n])
+        return 0;
+    for (i = 0; i < n; i++) {
+        g_autofree char *file = g_build_filename(type_ids[i],
+                                                 "available_instances", NULL);
+        int rc = ndSysfsDirReadUInt(tsdir, file, 10, &ret_values[i]);
+
+        ret_readable[i] = rc > 0;
+        if (rc < 0) {
+            ND_DEBUG("skipping mdev type '%s' of '%s': %s", type_ids[i],
+                     parent, ndGetLastErrorMessage());
+            ndResetLastError();
+        }
+    }
+    return 1;
+}
+
 static int
 reportNoParent(const char *parent)
 {

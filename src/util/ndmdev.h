@@ -112,6 +112,13 @@ int ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types);
  * the parts that node-device XML uses, two fewer sysfs reads a type. */
 int ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent,
                         GPtrArray **ret_types);
+/* The live available_instances of a parent's known types, in one listing
+ * and one read a type (@ret_readable FALSE: that type's count could not be
+ * read).  Returns 1 with both arrays filled, 0 if the parent's types differ
+ * from @type_ids (read them in full), -1 with an error. */
+int ndMdevTypeListAvailable(ndSysfs *sysfs, const char *parent,
+                            const char *const *type_ids,
+                            unsigned int *ret_values, bool *ret_readable);
 
 /* Reads one type.  Returns 1 with *ret_info, 0 with NULL if the parent or
  * the type does not exist, -1 with an error (unsafe names, missing
