@@ -943,21 +943,21 @@ deviceParseXML(xmlXPathContext *ctxt, ndNodeDeviceParseMode mode)
  * ndNodeDeviceSchemaPath:
  *
  * Returns where nodedev.rng is (caller frees): $ND_SCHEMA_DIR, else the
- * source tree (uninstalled builds), else the installed data directory.
+ * installed data directory, else (an uninstalled build) the source tree.
  */
 char *
 ndNodeDeviceSchemaPath(void)
 {
     const char *dir = g_getenv("ND_SCHEMA_DIR");
-    g_autofree char *src = NULL;
+    g_autofree char *installed = NULL;
 
     if (dir && dir[0] != '\0')
         return g_build_filename(dir, "nodedev.rng", NULL);
-    src = g_build_filename(ND_SOURCE_SCHEMA_DIR, "nodedev.rng", NULL);
-    if (g_file_test(src, G_FILE_TEST_IS_REGULAR))
-        return g_steal_pointer(&src);
-    return g_build_filename(ND_DATADIR, "virtmdevd", "schemas", "nodedev.rng",
-                            NULL);
+    installed = g_build_filename(ND_DATADIR, "virtmdevd", "schemas",
+                                 "nodedev.rng", NULL);
+    if (g_file_test(installed, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer(&installed);
+    return g_build_filename(ND_SOURCE_SCHEMA_DIR, "nodedev.rng", NULL);
 }
 
 /**

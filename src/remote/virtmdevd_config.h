@@ -21,7 +21,8 @@ struct _ndDaemonConfig {
     ndRPCServerConfig rpc;
 };
 
-#define ND_DAEMON_CONFIG_FILE "/etc/virtmdevd/virtmdevd.conf"
+/* /etc/virtmdevd/virtmdevd.conf with --prefix=/usr (meson then uses /etc) */
+#define ND_DAEMON_CONFIG_FILE ND_SYSCONFDIR "/virtmdevd/virtmdevd.conf"
 #define ND_DAEMON_CONFIG_GROUP "virtmdevd"
 
 ndDaemonConfig *ndDaemonConfigNew(void);
