@@ -203,11 +203,15 @@ persistLoadParent(ndPersistCache *cache, const char *parent,
         }
         /* lstat: a link could lead anywhere on the host; mdevctl itself
          * writes regular files */
-        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        if (lstat(path, &st) < 0) {
+            persistForeign(cache, seen, path, g_strerror(errno));
+            continue;
+        }
+        if (S_ISLNK(st.st_mode)) {
             persistForeign(cache, seen, path, "a symbolic link");
             continue;
         }
-        if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+        if (!S_ISREG(st.st_mode)) {
             persistForeign(cache, seen, path, "not a regular file");
             continue;
         }
