@@ -134,6 +134,60 @@ struct _ndDriver {
 
 /* ---- small helpers ---- */
 
+/* The calling thread's non-blocking mode: 0 off, NB_ON, NB_ON | NB_GAVE_UP
+ * (see ndDriverNonBlockingBegin()). */
+#define NB_ON 1
+#define NB_GAVE_UP 2
+static GPrivate nonblocking;
+
+/**
+ * ndDriverNonBlockingBegin: see node_device_driver.h.
+ */
+void
+ndDriverNonBlockingBegin(void)
+{
+    g_private_set(&nonblocking, GINT_TO_POINTER(NB_ON));
+}
+
+/**
+ * ndDriverNonBlockingEnd: see node_device_driver.h.
+ */
+gboolean
+ndDriverNonBlockingEnd(void)
+{
+    int mode = GPOINTER_TO_INT(g_private_get(&nonblocking));
+
+    g_private_set(&nonblocking, NULL);
+    return (mode & NB_GAVE_UP) != 0;
+}
+
+/* TRUE if the calling thread must not block: it has given up now. */
+static gboolean
+driverGiveUp(void)
+{
+    int mode = GPOINTER_TO_INT(g_private_get(&nonblocking));
+
+    if (!(mode & NB_ON))
+        return FALSE;
+    g_private_set(&nonblocking, GINT_TO_POINTER(mode | NB_GAVE_UP));
+    return TRUE;
+}
+
+/* Takes drv->lock for a read-only call; FALSE (no error reported) if the
+ * calling thread is in non-blocking mode and the lock is taken. */
+static gboolean
+driverLockRead(ndDriver *drv)
+{
+    if (GPOINTER_TO_INT(g_private_get(&nonblocking)) & NB_ON) {
+        if (g_mutex_trylock(&drv->lock))
+            return TRUE;
+        driverGiveUp();
+        return FALSE;
+    }
+    g_mutex_lock(&drv->lock);
+    return TRUE;
+}
+
 static gboolean
 driverCheckFlags(unsigned int flags, unsigned int allowed, const char *func)
 {
@@ -431,7 +485,8 @@ driverList(ndDriver *drv, const char *cap, unsigned int flags,
             return 0;
         }
     }
-    g_mutex_lock(&drv->lock);
+    if (!driverLockRead(drv))
+        return -1;
     for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
         ndDevice *dev = ndDeviceListGet(drv->devs, i);
 
@@ -490,7 +545,8 @@ ndDriverLookup(ndDriver *drv, const char *name)
 {
     int ret;
 
-    g_mutex_lock(&drv->lock);
+    if (!driverLockRead(drv))
+        return -1;
     ret = driverFindDevice(drv, name) ? 0 : -1;
     g_mutex_unlock(&drv->lock);
     return ret;
@@ -509,7 +565,8 @@ ndDriverGetXMLDesc(ndDriver *drv, const char *name, unsigned int flags)
 
     if (!driverCheckFlags(flags, ND_XML_INACTIVE, __func__))
         return NULL;
-    g_mutex_lock(&drv->lock);
+    if (!driverLockRead(drv))
+        return NULL;
     if (!(dev = driverFindDevice(drv, name)))
         goto cleanup;
     if ((flags & ND_XML_INACTIVE) && !dev->persistent) {
@@ -517,6 +574,9 @@ ndDriverGetXMLDesc(ndDriver *drv, const char *name, unsigned int flags)
                       _("node device '%1$s' is not persistent"), name);
         goto cleanup;
     }
+    /* a parent's counts come from sysfs, which may block */
+    if (dev->mdev_bus && driverGiveUp())
+        goto cleanup;
     driverRefreshParent(drv, dev);
     if ((flags & ND_XML_INACTIVE) ||
         (ndDeviceIsMdev(dev) && !dev->active))
@@ -537,7 +597,8 @@ ndDriverGetParent(ndDriver *drv, const char *name, char **ret_parent)
     ndDevice *dev;
     int ret = -1;
 
-    g_mutex_lock(&drv->lock);
+    if (!driverLockRead(drv))
+        return -1;
     if ((dev = driverFindDevice(drv, name))) {
         *ret_parent = g_strdup(dev->def->parent);
         ret = 0;
@@ -556,7 +617,8 @@ ndDriverListCaps(ndDriver *drv, const char *name, char ***ret_caps)
     ndDevice *dev;
     int count;
 
-    g_mutex_lock(&drv->lock);
+    if (!driverLockRead(drv))
+        return -1;
     if (!(dev = driverFindDevice(drv, name))) {
         g_mutex_unlock(&drv->lock);
         return -1;
@@ -1305,7 +1367,8 @@ ndDriverGetAutostart(ndDriver *drv, const char *name, int *ret_autostart)
     ndDevice *dev;
     int ret = -1;
 
-    g_mutex_lock(&drv->lock);
+    if (!driverLockRead(drv))
+        return -1;
     if ((dev = driverFindDevice(drv, name))) {
         *ret_autostart = dev->autostart ? 1 : 0;
         ret = 0;
@@ -1377,7 +1440,8 @@ ndDriverIsPersistent(ndDriver *drv, const char *name)
     ndDevice *dev;
     int ret = -1;
 
-    g_mutex_lock(&drv->lock);
+    if (!driverLockRead(drv))
+        return -1;
     if ((dev = driverFindDevice(drv, name)))
         ret = dev->persistent ? 1 : 0;
     g_mutex_unlock(&drv->lock);
@@ -1393,7 +1457,8 @@ ndDriverIsActive(ndDriver *drv, const char *name)
     ndDevice *dev;
     int ret = -1;
 
-    g_mutex_lock(&drv->lock);
+    if (!driverLockRead(drv))
+        return -1;
     if ((dev = driverFindDevice(drv, name)))
         ret = dev->active ? 1 : 0;
     g_mutex_unlock(&drv->lock);

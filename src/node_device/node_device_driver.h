@@ -90,6 +90,21 @@ unsigned int ndDriverEventAdd(ndDriver *drv, ndDriverEventFunc func,
                               gpointer opaque);
 void ndDriverEventRemove(ndDriver *drv, unsigned int id);
 
+/* Non-blocking mode, for a caller that must never wait (the RPC server's
+ * main loop answers cheap calls itself rather than hand them to a worker
+ * thread). ndDriverNonBlockingBegin() puts the calling thread in the mode;
+ * in it the read-only calls (ndDriverNumOfDevices, ndDriverListDevices,
+ * ndDriverListAllDevices, ndDriverLookup, ndDriverGetXMLDesc,
+ * ndDriverGetParent, ndDriverListCaps, ndDriverGetAutostart,
+ * ndDriverIsPersistent, ndDriverIsActive) never wait for the driver lock
+ * and never touch sysfs: where they would, they give up, returning
+ * -1/NULL with no error reported. ndDriverNonBlockingEnd() leaves the mode
+ * and returns TRUE if a call gave up: its result means nothing, and the
+ * caller makes the call again on a thread that may block. No other call
+ * may be made in the mode. */
+void ndDriverNonBlockingBegin(void);
+gboolean ndDriverNonBlockingEnd(void);
+
 /* Re-reads the host now (what the watch does on a change); for tests and
  * for hosts where no uevents come (mdevsim). Emits events for differences. */
 int ndDriverRescan(ndDriver *drv);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The node-device procedures: decoded arguments in, driver calls, results out.
  *
- * Each handler runs on a worker thread, calls the driver once and fills
+ * Each handler runs on a worker thread (or, for ND_RPC_PROC_INLINE
+ * procedures, on the main loop in the driver's non-blocking mode; see
+ * ndrpcserver.c), calls the driver once and fills
  * the XDR return value; on failure the driver's pending error is what the
  * client gets (see ndRPCErrorFromLast()). Strings handed to XDR are
  * g_malloc()ed, which is malloc() since GLib 2.46, so xdr_free() may free

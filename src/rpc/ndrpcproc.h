@@ -15,6 +15,9 @@ typedef enum {
     ND_RPC_PROC_CONNECTION = 1 << 2,
     /* sent by the server only (events): a client calling it is unknown */
     ND_RPC_PROC_SERVER_ONLY = 1 << 3,
+    /* a read-only driver call that supports the driver's non-blocking
+     * mode: the main loop tries it first, a worker only if it gives up */
+    ND_RPC_PROC_INLINE = 1 << 4,
 } ndRPCProcFlags;
 
 typedef struct _ndRPCProcInfo ndRPCProcInfo;

@@ -4,7 +4,10 @@
  * Everything about a client (its buffers, its queue, whether it is open,
  * read-only, its event registrations) lives on the main loop's thread.
  * Calls into the driver, which may block on sysfs, run on a thread pool;
- * their replies come back to the main loop, which queues them. Events the
+ * their replies come back to the main loop, which queues them. Cheap
+ * read-only calls are first tried on the main loop in the driver's
+ * non-blocking mode (no waiting for its lock, no sysfs) and go to the pool
+ * only if the driver gives up. Events the
  * driver emits while a worker runs a call are held by that call and sent
  * right after its reply; other events are handed to the main loop. */
 #include <errno.h>
@@ -608,16 +611,31 @@ connHandlerFind(int proc)
 typedef int (*ndRPCRunFunc)(gpointer ctx, const ndRPCProcInfo *info,
                            const void *args, void *ret);
 
-/* Runs a handler and encodes its reply or its error; any thread. */
+/* Runs a handler and encodes its reply or its error; any thread. With
+ * @nonblocking (main loop, ND_RPC_PROC_INLINE only) the driver is in its
+ * non-blocking mode, and NULL means the call gave up: run it on a worker. */
 static GBytes *
 callRun(const ndRPCProcInfo *info, const ndr_message_header *hdr,
-        ndRPCRunFunc run, gpointer run_ctx, const void *args)
+        ndRPCRunFunc run, gpointer run_ctx, const void *args,
+        gboolean nonblocking)
 {
     g_autofree void *ret = g_malloc0(info->ret_size);
     GBytes *reply;
+    int rc;
 
     ndResetLastError();
-    if (run(run_ctx, info, args, ret) < 0) {
+    if (nonblocking) {
+        ndDriverNonBlockingBegin();
+        rc = run(run_ctx, info, args, ret);
+        if (ndDriverNonBlockingEnd()) {
+            xdr_free(info->ret_filter, ret);
+            ndResetLastError();
+            return NULL;
+        }
+    } else {
+        rc = run(run_ctx, info, args, ret);
+    }
+    if (rc < 0) {
         ND_INFO("%s failed: %s", info->name, ndGetLastErrorMessage());
         reply = ndRPCErrorReplyEncode(hdr);
     } else {
@@ -631,11 +649,11 @@ static int
 runDriverHandler(gpointer ctx, const ndRPCProcInfo *info,
                  const void *args, void *ret)
 {
-    ndRPCJob *job = ctx;
+    ndRPCServer *srv = ctx;
     ndRPCNodeDevHandler fn = ndRPCNodeDevHandlerFind(info->proc);
 
     g_assert(fn);
-    return fn(job->srv->drv, args, ret);
+    return fn(srv->drv, args, ret);
 }
 
 static int
@@ -684,8 +702,8 @@ jobRun(gpointer data, gpointer user_data)
     ndRPCJob *job = data;
 
     g_private_set(&current_job, job);
-    job->reply = callRun(job->info, &job->hdr, runDriverHandler, job,
-                         job->args);
+    job->reply = callRun(job->info, &job->hdr, runDriverHandler, job->srv,
+                         job->args, FALSE);
     g_private_set(&current_job, NULL);
     g_main_context_invoke_full(job->srv->ctx, G_PRIORITY_DEFAULT,
                                jobComplete, job, jobFree);
@@ -698,6 +716,8 @@ clientDispatchCall(ndRPCClient *c, const ndr_message_header *hdr,
 {
     const ndRPCProcInfo *info = ndRPCProcFind(hdr->proc);
     void *args = NULL;
+    GBytes *reply;
+    ndRPCJob *job;
 
     if (hdr->status != NDR_OK) {
         ndReportErrorFull(ND_FROM_RPC, ND_ERR_RPC, __FILE__, __func__, __LINE__,
@@ -736,23 +756,35 @@ clientDispatchCall(ndRPCClient *c, const ndr_message_header *hdr,
     }
 
     if (info->flags & ND_RPC_PROC_CONNECTION) {
-        GBytes *reply = callRun(info, hdr, runConnHandler, c, args);
+        reply = callRun(info, hdr, runConnHandler, c, args, FALSE);
 
         ndRPCProcFreeArgs(info, args);
         clientQueue(c, reply);
-    } else {
-        ndRPCJob *job = g_new0(ndRPCJob, 1);
-
-        job->srv = c->srv;
-        job->client = clientRef(c);
-        job->hdr = *hdr;
-        job->info = info;
-        job->args = args;
-        job->events = g_ptr_array_new_with_free_func(eventFree);
-        c->pending++;
-        c->srv->jobs++;
-        g_thread_pool_push(c->srv->pool, job, NULL);
+        return;
     }
+    /* A cheap read-only call is answered here when the driver can answer
+     * it without waiting: the handoff to a worker and back costs more
+     * than the call (two thread wake-ups). Only when none of the client's
+     * calls is on the pool, so that its replies keep their order. */
+    if ((info->flags & ND_RPC_PROC_INLINE) && c->pending == 0) {
+        reply = callRun(info, hdr, runDriverHandler, c->srv, args, TRUE);
+        if (reply) {
+            ndRPCProcFreeArgs(info, args);
+            clientQueue(c, reply);
+            return;
+        }
+    }
+
+    job = g_new0(ndRPCJob, 1);
+    job->srv = c->srv;
+    job->client = clientRef(c);
+    job->hdr = *hdr;
+    job->info = info;
+    job->args = args;
+    job->events = g_ptr_array_new_with_free_func(eventFree);
+    c->pending++;
+    c->srv->jobs++;
+    g_thread_pool_push(c->srv->pool, job, NULL);
 }
 
 /* Main loop: one whole frame (after its length word). */

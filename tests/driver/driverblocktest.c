@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A destroy whose 'remove' write blocks (as the kernel's does while a VM
- * holds the device) must not stall any other call.
+ * holds the device) must not stall any other call; a sysfs read that
+ * blocks under the driver lock must not stall the non-blocking mode.
  *
  * mdevsim answers EBUSY where the kernel would block, so this program
  * interposes write(2): a write to a file named "remove" waits until the
@@ -16,6 +17,7 @@
 #include "util/nderror.h"
 
 ssize_t write(int fd, const void *buf, size_t count);
+ssize_t read(int fd, void *buf, size_t count);
 
 static GMutex block_lock;
 static GCond block_cond;
@@ -23,8 +25,13 @@ static gboolean block_enabled;
 static gboolean block_entered;
 static gboolean block_released;
 
+/* the same for a read of a file named "available_instances" */
+static gboolean read_block_enabled;
+static gboolean read_block_entered;
+static gboolean read_block_released;
+
 static gboolean
-fdIsRemove(int fd)
+fdHasSuffix(int fd, const char *suffix)
 {
     char link[64];
     char target[4096];
@@ -35,7 +42,28 @@ fdIsRemove(int fd)
     if (n < 0)
         return FALSE;
     target[n] = '\0';
-    return g_str_has_suffix(target, "/remove");
+    return g_str_has_suffix(target, suffix);
+}
+
+static gboolean
+fdIsRemove(int fd)
+{
+    return fdHasSuffix(fd, "/remove");
+}
+
+ssize_t
+read(int fd, void *buf, size_t count)
+{
+    if (g_atomic_int_get(&read_block_enabled) &&
+        fdHasSuffix(fd, "/available_instances")) {
+        g_mutex_lock(&block_lock);
+        read_block_entered = TRUE;
+        g_cond_broadcast(&block_cond);
+        while (!read_block_released)
+            g_cond_wait(&block_cond, &block_lock);
+        g_mutex_unlock(&block_lock);
+    }
+    return syscall(SYS_read, fd, buf, count);
 }
 
 ssize_t
@@ -168,11 +196,82 @@ testBlockedRemove(void)
     g_cond_clear(&od.cond);
 }
 
+static gpointer
+parentXMLThread(gpointer opaque)
+{
+    ndDriver *drv = opaque;
+
+    return ndDriverGetXMLDesc(drv, "pci_0000_41_00_0", 0);
+}
+
+/* The driver's non-blocking mode (the RPC main loop answers cheap calls
+ * in it): calls that need no sysfs and get the lock answer; a parent's XML
+ * (live counts from sysfs) and any call while another thread holds the
+ * lock across a sysfs read give up at once, with no error. */
+static void
+testNonBlocking(void)
+{
+    g_autoptr(TestSim) sim = testSimStart("demo");
+    g_autoptr(ndDriver) drv = testDriverNew(sim, FALSE);
+    g_autofree char *xml = NULL;
+    g_autofree char *parent_xml = NULL;
+    g_auto(GStrv) names = NULL;
+    GThread *reader;
+
+    ndDriverNonBlockingBegin();
+    g_assert_cmpint(ndDriverLookup(drv, "computer"), ==, 0);
+    xml = ndDriverGetXMLDesc(drv, "computer", 0);
+    g_assert_nonnull(xml);
+    g_assert_cmpint(ndDriverListAllDevices(drv, 0, &names), ==, 5);
+    g_assert_false(ndDriverNonBlockingEnd());
+
+    /* not there is an answer, not a reason to give up */
+    ndDriverNonBlockingBegin();
+    g_assert_cmpint(ndDriverLookup(drv, "pci_0000_99_00_0"), ==, -1);
+    g_assert_false(ndDriverNonBlockingEnd());
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_NO_NODE_DEVICE);
+    ndResetLastError();
+
+    ndDriverNonBlockingBegin();
+    g_assert_null(ndDriverGetXMLDesc(drv, "pci_0000_41_00_0", 0));
+    g_assert_true(ndDriverNonBlockingEnd());
+    g_assert_null(ndGetLastError());
+
+    /* another thread is stuck reading a count with the lock held */
+    g_atomic_int_set(&read_block_enabled, TRUE);
+    reader = g_thread_new("parent-xml", parentXMLThread, drv);
+    g_mutex_lock(&block_lock);
+    while (!read_block_entered)
+        g_cond_wait(&block_cond, &block_lock);
+    g_mutex_unlock(&block_lock);
+    g_atomic_int_set(&read_block_enabled, FALSE);
+
+    ndDriverNonBlockingBegin();
+    g_assert_cmpint(ndDriverLookup(drv, "computer"), ==, -1);
+    g_assert_true(ndDriverNonBlockingEnd());
+    g_assert_null(ndGetLastError());
+    ndDriverNonBlockingBegin();
+    g_assert_cmpint(ndDriverIsActive(drv, "computer"), ==, -1);
+    g_assert_true(ndDriverNonBlockingEnd());
+
+    g_mutex_lock(&block_lock);
+    read_block_released = TRUE;
+    g_cond_broadcast(&block_cond);
+    g_mutex_unlock(&block_lock);
+    parent_xml = g_thread_join(reader);
+    g_assert_nonnull(parent_xml);
+    g_assert_nonnull(strstr(parent_xml, "<availableInstances>"));
+
+    /* and out of the mode, the same call simply answers */
+    g_assert_cmpint(ndDriverLookup(drv, "computer"), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
     testSimRequire(argc, argv);
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/driverblock/blocked-remove", testBlockedRemove);
+    g_test_add_func("/driverblock/non-blocking", testNonBlocking);
     return g_test_run();
 }
