@@ -261,6 +261,142 @@ mdevctlParseBody(JsonNode *node, const char *parent, const char *uuid,
     return 0;
 }
 
+/* Strict JSON (RFC 8259), as mdevctl's serde_json reads it, checked before
+ * json-glib sees the data: json-glib 1.6 is lenient (comments, bad
+ * escapes, a second top-level value as in "{...}{...}" or "1[]") and
+ * leaks the first value when a second follows.  Each function moves *@i
+ * past what it read, or to where the data stops being JSON. */
+#define MDEVCTL_JSON_MAX_DEPTH 128
+
+static void
+jsonSkipSpace(const char *s, gsize len, gsize *i)
+{
+    while (*i < len && strchr(" \t\n\r", s[*i]))
+        (*i)++;
+}
+
+static gboolean
+jsonString(const char *s, gsize len, gsize *i)
+{
+    for ((*i)++; *i < len; (*i)++) {
+        unsigned char c = s[*i];
+
+        if (c == '"') {
+            (*i)++;
+            return TRUE;
+        }
+        if (c < 0x20)
+            return FALSE;
+        if (c != '\\')
+            continue;
+        if (++(*i) >= len)
+            return FALSE;
+        if (s[*i] == 'u') {
+            int k;
+
+            for (k = 1; k <= 4; k++) {
+                if (*i + k >= len || !g_ascii_isxdigit(s[*i + k]))
+                    return FALSE;
+            }
+            *i += 4;
+        } else if (!strchr("\"\\/bfnrt", s[*i])) {
+            return FALSE;
+        }
+    }
+    return FALSE;
+}
+
+static gboolean
+jsonDigits(const char *s, gsize len, gsize *i)
+{
+    if (*i >= len || !g_ascii_isdigit(s[*i]))
+        return FALSE;
+    while (*i < len && g_ascii_isdigit(s[*i]))
+        (*i)++;
+    return TRUE;
+}
+
+static gboolean
+jsonNumber(const char *s, gsize len, gsize *i)
+{
+    if (*i < len && s[*i] == '-')
+        (*i)++;
+    if (*i < len && s[*i] == '0')
+        (*i)++;
+    else if (!jsonDigits(s, len, i))
+        return FALSE;
+    if (*i < len && s[*i] == '.') {
+        (*i)++;
+        if (!jsonDigits(s, len, i))
+            return FALSE;
+    }
+    if (*i < len && (s[*i] == 'e' || s[*i] == 'E')) {
+        (*i)++;
+        if (*i < len && (s[*i] == '+' || s[*i] == '-'))
+            (*i)++;
+        if (!jsonDigits(s, len, i))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+jsonValue(const char *s, gsize len, gsize *i, int depth)
+{
+    const char *const literals[] = { "true", "false", "null" };
+    char close;
+    size_t k;
+
+    jsonSkipSpace(s, len, i);
+    if (*i >= len || depth > MDEVCTL_JSON_MAX_DEPTH)
+        return FALSE;
+    if (s[*i] == '"')
+        return jsonString(s, len, i);
+    for (k = 0; k < G_N_ELEMENTS(literals); k++) {
+        size_t n = strlen(literals[k]);
+
+        if (s[*i] == literals[k][0]) {
+            if (len - *i < n || strncmp(s + *i, literals[k], n) != 0)
+                return FALSE;
+            *i += n;
+            return TRUE;
+        }
+    }
+    if (s[*i] != '{' && s[*i] != '[')
+        return jsonNumber(s, len, i);
+
+    close = s[*i] == '{' ? '}' : ']';
+    (*i)++;
+    jsonSkipSpace(s, len, i);
+    if (*i < len && s[*i] == close) {
+        (*i)++;
+        return TRUE;
+    }
+    for (;;) {
+        if (close == '}') {
+            jsonSkipSpace(s, len, i);
+            if (*i >= len || s[*i] != '"' || !jsonString(s, len, i))
+                return FALSE;
+            jsonSkipSpace(s, len, i);
+            if (*i >= len || s[*i] != ':')
+                return FALSE;
+            (*i)++;
+        }
+        if (!jsonValue(s, len, i, depth + 1))
+            return FALSE;
+        jsonSkipSpace(s, len, i);
+        if (*i >= len)
+            return FALSE;
+        if (s[*i] == close) {
+            (*i)++;
+            return TRUE;
+        }
+        if (s[*i] != ',')
+            return FALSE;
+        (*i)++;
+    }
+}
+
 /* Sets *ret_root to the document, or to NULL for empty input. */
 static int
 mdevctlParseJSON(const char *json, gssize len, const char *where,
@@ -269,6 +405,7 @@ mdevctlParseJSON(const char *json, gssize len, const char *where,
     g_autoptr(JsonParser) parser = json_parser_new_immutable();
     g_autoptr(GError) gerr = NULL;
     JsonNode *root;
+    gsize pos = 0;
 
     if (len < 0)
         len = strlen(json);
@@ -291,6 +428,22 @@ mdevctlParseJSON(const char *json, gssize len, const char *where,
                       _("invalid JSON in mdevctl data '%1$s': not valid UTF-8"),
                       where);
         return -1;
+    }
+    jsonSkipSpace(json, len, &pos);
+    if (pos < (gsize) len) {
+        if (!jsonValue(json, len, &pos, 0)) {
+            ndReportError(ND_ERR_CONFIG_UNSUPPORTED,
+                          _("invalid JSON in mdevctl data '%1$s': not valid at byte %2$zu"),
+                          where, pos);
+            return -1;
+        }
+        jsonSkipSpace(json, len, &pos);
+        if (pos < (gsize) len) {
+            ndReportError(ND_ERR_CONFIG_UNSUPPORTED,
+                          _("invalid JSON in mdevctl data '%1$s': data after the top-level value"),
+                          where);
+            return -1;
+        }
     }
     if (!json_parser_load_from_data(parser, json, len, &gerr)) {
         ndReportError(ND_ERR_CONFIG_UNSUPPORTED,

@@ -160,6 +160,63 @@ testEmbeddedNul(void)
     g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_CONFIG_UNSUPPORTED);
 }
 
+/* Found by fuzz_mdevctl_inst with G_SLICE=always-malloc: json-glib 1.6
+ * takes a second top-level value ("[{}][{}]", "1[]", or after a string
+ * with a bad escape) as valid and leaks the first.  mdevctl reads strict
+ * JSON with nothing after the value, and so do we, before json-glib sees
+ * it; brackets inside strings do not count. */
+static void
+testTrailingData(void)
+{
+    const char *good[] = {
+        "{\"mdev_type\":\"t\",\"start\":\"auto\"}\n \t\r\n",
+        "{\"mdev_type\":\"t}]\\\"{\",\"start\":\"auto\"}",
+        " {\"mdev_type\":\"t\",\"start\":\"auto\",\"attrs\":[{\"a\":\"[\"}]}",
+    };
+    const char *bad[] = {
+        "{\"mdev_type\":\"t\",\"start\":\"auto\"}{\"mdev_type\":\"u\",\"start\":\"auto\"}",
+        "{\"mdev_type\":\"t\",\"start\":\"auto\"} []",
+        "[{}][{}]",
+        "{}x",
+        "1[]",
+        "\"s\"{}",
+        "{\"mdev_type\":\"t\",\"start\":\"auto\"} # comment",
+    };
+    const char *invalid[] = {
+        "{\"mdev_type\":\"t\\u\",\"start\":\"b\"}{\"mdev_type\":\"u\",\"start\":\"b\"}",
+        "{\"mdev_type\":\"t\\u0\"t\\u/\",\"start\":\"b\"}",
+        "{\"mdev_type\":\"t\",/* c */\"start\":\"auto\"}",
+        "{\"mdev_type\":'t',\"start\":\"auto\"}",
+        "{\"mdev_type\":\"t\",\"start\":\"auto\",}",
+        "{\"mdev_type\":\"t\",\"start\":\"auto\",\"x\":01}",
+        "{\"mdev_type\":\"t\",\"start\":\"auto\",\"x\":tru}",
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_autoptr(ndMdevctlDef) def = NULL;
+
+        g_assert_cmpint(ndMdevctlDefParse("p", UUID1, good[i], -1, &def), ==, 0);
+    }
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        checkBad("p", UUID1, bad[i],
+                 "unsupported configuration: invalid JSON in mdevctl data 'p/" UUID1
+                 "': data after the top-level value");
+    }
+    for (i = 0; i < G_N_ELEMENTS(invalid); i++) {
+        checkBad("p", UUID1, invalid[i],
+                 "unsupported configuration: invalid JSON in mdevctl data 'p/" UUID1
+                 "': not valid at byte ");
+    }
+    {
+        GPtrArray *defs = NULL;
+
+        g_assert_cmpint(ndMdevctlListParse("[][{\"p\":[]}]", -1, &defs), ==, -1);
+        g_assert_null(defs);
+        g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_CONFIG_UNSUPPORTED);
+    }
+}
+
 static void
 testTooManyAttrs(void)
 {
@@ -267,6 +324,7 @@ main(int argc, char **argv)
     g_test_add_func("/mdevctl/compact-unknown", testCompactAndUnknown);
     g_test_add_func("/mdevctl/errors", testErrors);
     g_test_add_func("/mdevctl/embedded-nul", testEmbeddedNul);
+    g_test_add_func("/mdevctl/trailing-data", testTrailingData);
     g_test_add_func("/mdevctl/too-many-attrs", testTooManyAttrs);
     g_test_add_func("/mdevctl/list", testList);
     g_test_add_func("/mdevctl/list-errors", testListErrors);
