@@ -125,6 +125,25 @@ def test_bad_profile_fails(tmp_path):
     assert not is_mounted(str(tmp_path / "m"))
 
 
+def test_bad_type_const_fails(tmp_path):
+    """Found by fuzz_mdevsim_profile: a type's const.NAME value that is not
+    UTF-8 gave a GLib-CRITICAL and an attribute with no text."""
+    import subprocess
+    from conftest import MDEVSIM
+    bad = tmp_path / "bad.ini"
+    bad.write_bytes(b"[mdev m]\ndriver=d\ndevice_api=vfio-pci\ntypes=t\n"
+                    b"[type m t]\nconst.x=a\xffb\n"
+                    b"[pci 0000:10:00.0]\nmdev=m\n")
+    (tmp_path / "m").mkdir()
+    r = subprocess.run([MDEVSIM, "--profile", str(bad), str(tmp_path / "m")],
+                       capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, G_DEBUG="fatal-criticals"))
+    assert r.returncode > 0, r.stderr
+    assert "[type m t] const.x: the value is not UTF-8" in r.stderr
+    assert "CRITICAL" not in r.stderr
+    assert not is_mounted(str(tmp_path / "m"))
+
+
 def test_other_users_read_with_kernel_modes(mdevsim):
     """As root, mdevsim mounts with allow_other,default_permissions: another
     user reads attributes but cannot write create (mode 0200, root's)."""

@@ -259,19 +259,26 @@ loadTypeConsts(GKeyFile *kf, const char *group, SimTypeSpec *ts, GError **error)
     size_t i;
 
     for (i = 0; keys && keys[i]; i++) {
+        g_autofree char *value = NULL;
         SimAttrSpec *a;
 
         if (!g_str_has_prefix(keys[i], "const."))
             continue;
         if (!checkName(group, keys[i] + 6, TRUE, error))
             return FALSE;
+        /* NULL for a value that is not UTF-8 */
+        if (!(value = getStr(kf, group, keys[i]))) {
+            g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "[%s] %s: the value is not UTF-8", group, keys[i]);
+            return FALSE;
+        }
         if (!ts->attrs)
             ts->attrs = g_ptr_array_new_with_free_func(attrSpecFreeFunc);
         a = g_new0(SimAttrSpec, 1);
         a->name = g_strdup(keys[i] + 6);
         a->kind = SIM_ATTR_CONST;
         a->mode = 0444;
-        a->value = getStr(kf, group, keys[i]);
+        a->value = g_steal_pointer(&value);
         if (!g_str_has_suffix(a->value, "\n")) {
             char *t = g_strconcat(a->value, "\n", NULL);
 
