@@ -645,6 +645,7 @@ testMdevctl(void)
     g_autofree char *out = NULL;
     g_autofree char *events = NULL;
     g_autofree char *xml = NULL;
+    g_autofree char *name = NULL;
     g_autoptr(GPtrArray) defs = NULL;
     const ndMdevctlDef *def;
     const char *defxml = "<device><parent>" GPU "</parent><capability type='mdev'>"
@@ -661,7 +662,8 @@ testMdevctl(void)
     ev = testEventsNew(drv);
 
     /* ours, read by mdevctl */
-    g_assert_cmpstr(ndDriverDefineXML(drv, defxml, 0), ==, NAME1);
+    name = ndDriverDefineXML(drv, defxml, 0);
+    g_assert_cmpstr(name, ==, NAME1);
     g_assert_cmpint(ndDriverSetAutostart(drv, NAME1, 1), ==, 0);
     g_assert_true(runMdevctl(sim, "list --defined --dumpjson", &out));
     g_assert_cmpint(ndMdevctlListParse(out, -1, &defs), ==, 0);
