@@ -11,11 +11,14 @@
  * Every input starts from the same state: the inputs share one driver,
  * and one whose mutating call succeeded (or that left anything in the
  * definitions directory) has the driver replaced by one enumerated afresh
- * on an empty directory before it returns (see the ballast below).  A driver kept as it was across inputs made runs
- * irreproducible, let definitions pile up by the hundred, and, as its
- * state grew during most inputs, had libFuzzer run a whole-heap leak check
- * after them (it does when an input allocates more than it frees): 80% of
- * the time went there, at about 300 inputs a second.
+ * on an empty directory before it returns.  A driver kept as it was
+ * across inputs made runs irreproducible, let definitions pile up by the
+ * hundred, and, as its state grew during most inputs, had libFuzzer run a
+ * whole-heap leak check after them (it does when an input allocates more
+ * than it frees): 80% of the time went there, at about 300 inputs a
+ * second.  For the same reason every input ends with the last error
+ * reset, and a replacement's own surplus of allocations is evened out
+ * (the ballast below).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -39,14 +42,13 @@ static char *sysdir;
 static char *confdir;
 static char *devdir;
 
-/* Replacing the driver may allocate a few blocks more than it frees (its
- * tables grew and shrank differently), and libFuzzer runs a whole-heap
- * leak check after every input with more allocations than frees.  So the
- * harness counts each input's allocations and frees, evens out a surplus
- * of the replacement itself by freeing blocks of a ballast kept for that,
- * and refills the ballast from inputs that freed more than they
- * allocated.  What the input's calls allocate is never evened out: their
- * leaks are caught at once, and LeakSanitizer checks everything at exit. */
+/* The new driver may hold a few blocks more than the old one did with
+ * everything the input added to it.  The harness counts each input's
+ * allocations and frees, evens out such a surplus of the replacement
+ * itself by freeing blocks of a ballast kept for that, and refills the
+ * ballast from inputs that freed more than they allocated.  What the
+ * input's calls allocate is never evened out: their leaks still make
+ * libFuzzer check at once, and LeakSanitizer checks everything at exit. */
 #define BALLAST_MAX 65536
 static void *ballast[BALLAST_MAX];
 static size_t nballast;
