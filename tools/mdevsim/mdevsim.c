@@ -126,6 +126,7 @@ main(int argc, char **argv)
         g_printerr("mdevsim: cannot create the FUSE session\n");
         goto cleanup;
     }
+    simFuseSetSession(se);
     if (fuse_set_signal_handlers(se) != 0) {
         g_printerr("mdevsim: cannot install signal handlers\n");
         goto cleanup;
@@ -144,10 +145,12 @@ main(int argc, char **argv)
         else
             g_printerr("mdevsim: the FUSE loop failed: %s\n", g_strerror(-rc));
     }
+    simFuseStop();
     fuse_session_unmount(se);
     fuse_remove_signal_handlers(se);
 
  cleanup:
+    simFuseStop();
     if (se)
         fuse_session_destroy(se);
     fuse_opt_free_args(&args);

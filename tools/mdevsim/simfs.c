@@ -48,6 +48,15 @@ nodeNew(SimFs *fs, SimNode *dir, const char *name, SimNodeKind kind, mode_t mode
     return node;
 }
 
+static void
+invalFree(gpointer p)
+{
+    SimInval *inval = p;
+
+    g_free(inval->name);
+    g_free(inval);
+}
+
 /**
  * simFsNew:
  *
@@ -59,6 +68,7 @@ simFsNew(void)
     SimFs *fs = g_new0(SimFs, 1);
 
     fs->inodes = g_hash_table_new(g_int64_hash, g_int64_equal);
+    fs->invals = g_ptr_array_new_with_free_func(invalFree);
     fs->next_ino = 2;
     fs->root = g_new0(SimNode, 1);
     fs->root->ino = 1;  /* FUSE_ROOT_ID */
@@ -90,6 +100,7 @@ simFsFree(SimFs *fs)
     while (g_hash_table_iter_next(&iter, NULL, &value))
         nodeFree(value);
     g_hash_table_unref(fs->inodes);
+    g_ptr_array_unref(fs->invals);
     g_free(fs);
 }
 
@@ -348,6 +359,15 @@ simFsRemove(SimFs *fs, SimNode *node)
     if (!node || !node->attached || node == fs->root)
         return;
     if ((dir = node->parent)) {
+        /* Only a node the kernel looked up can be in its cache; its
+         * subtree goes with it. */
+        if (node->nlookup > 0) {
+            SimInval *inval = g_new0(SimInval, 1);
+
+            inval->parent = dir->ino;
+            inval->name = g_strdup(node->name);
+            g_ptr_array_add(fs->invals, inval);
+        }
         g_hash_table_remove(dir->children, node->name);
         g_queue_delete_link(&dir->order, node->link);
         node->link = NULL;
@@ -364,4 +384,24 @@ simFsForget(SimFs *fs, SimNode *node, guint64 nlookup)
         nlookup = node->nlookup;
     node->nlookup -= nlookup;
     nodeMaybeFree(fs, node);
+}
+
+/**
+ * simFsTakeInvals:
+ * @fs: the tree
+ *
+ * Returns: the names of removed nodes the kernel may have cached, in the
+ * order they were removed, since the last call (SimInval *; the caller
+ * unrefs), or NULL if there are none.
+ */
+GPtrArray *
+simFsTakeInvals(SimFs *fs)
+{
+    GPtrArray *taken;
+
+    if (fs->invals->len == 0)
+        return NULL;
+    taken = fs->invals;
+    fs->invals = g_ptr_array_new_with_free_func(invalFree);
+    return taken;
 }

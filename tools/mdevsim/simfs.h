@@ -42,10 +42,18 @@ struct _SimNode {
     gboolean attached;       /* still in the tree */
 };
 
+/* A name the kernel may still have cached (it looked the node up) whose
+ * node was removed: the kernel must be told before anyone sees it. */
+typedef struct {
+    guint64 parent;          /* the directory's inode number */
+    char *name;
+} SimInval;
+
 struct _SimFs {
     SimNode *root;
     GHashTable *inodes;      /* guint64 ino -> SimNode * (live nodes) */
     guint64 next_ino;
+    GPtrArray *invals;       /* SimInval *, since simFsTakeInvals() */
 };
 
 SimFs *simFsNew(void);
@@ -71,4 +79,6 @@ char *simFsPath(SimNode *node);
 SimNode *simFsLinkTarget(SimFs *fs, SimNode *link);
 void simFsRemove(SimFs *fs, SimNode *node);
 void simFsForget(SimFs *fs, SimNode *node, guint64 nlookup);
+/* The names removed since the last call (SimInval *, owning), or NULL. */
+GPtrArray *simFsTakeInvals(SimFs *fs);
 char *simFsRelative(const char *from_dir, const char *to);

@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* simfuse: serves a SimFs through the libfuse3 low-level API.
  *
- * Single-threaded (fuse_session_loop), so no locking. Every reply uses
- * zero entry and attribute timeouts and files are opened with direct_io:
- * like sysfs, every read is live. */
+ * Single-threaded (fuse_session_loop), so no locking of the tree. Files
+ * are opened with direct_io: like sysfs, every read is live.
+ *
+ * Caching. A node's attributes and a link's target never change (a change
+ * is a new node), and names only go away through simFsRemove() in a
+ * write(2) handler. So the kernel may keep entries, attributes and link
+ * targets as long as it likes (saving a LOOKUP per path component and a
+ * GETATTR/READLINK per stat), provided it forgets a removed name before
+ * anyone can see it: a write that removed names the kernel knows is
+ * answered only after the kernel has been told (notify_inval_entry).
+ * That telling may wait for the kernel's lock on the directory, which a
+ * lookup we have yet to answer may hold; so a notifier thread does it and
+ * then replies to the write, while this loop goes on answering. Without a
+ * session to notify on (simFuseSetSession() not called) nothing is
+ * cached. Failed lookups are never cached: new names appear at once. */
 #include "simfuse.h"
 
 #include <errno.h>
@@ -25,6 +37,22 @@ typedef struct {
 typedef struct {
     GString *content;    /* generated on the read at offset 0 */
 } FileHandle;
+
+/* How long the kernel may keep what we tell it (see above). */
+#define CACHE_TIMEOUT (24 * 3600.0)
+
+/* A write whose reply waits for invalidations. */
+typedef struct {
+    fuse_req_t req;
+    int err;                 /* 0: reply with @size written */
+    size_t size;
+    GPtrArray *invals;       /* SimInval * */
+} Deferred;
+
+static struct fuse_session *session;
+static GThread *notifier;
+static GAsyncQueue *deferred;    /* Deferred *; NULL item: stop */
+static gint stopping;
 
 static time_t startTime;
 /* Handles the kernel has not released yet: freed at the end when the
@@ -86,12 +114,22 @@ fillAttr(SimNode *node, struct stat *st)
     st->st_atime = st->st_mtime = st->st_ctime = startTime;
 }
 
+/* The timeout for entries and attributes: none without a session. */
+static double
+cacheTimeout(void)
+{
+    return session ? CACHE_TIMEOUT : 0;
+}
+
 static void
 opInit(void *userdata, struct fuse_conn_info *conn)
 {
     /* Shells open with O_TRUNC: take it in open() instead of a setattr. */
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    /* a link's target never changes: a new target is a new node */
+    if (session && (conn->capable & FUSE_CAP_CACHE_SYMLINKS))
+        conn->want |= FUSE_CAP_CACHE_SYMLINKS;
     startTime = time(NULL);
 }
 
@@ -117,8 +155,8 @@ opLookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     memset(&e, 0, sizeof(e));
     e.ino = node->ino;
     e.generation = 1;
-    e.attr_timeout = 0;
-    e.entry_timeout = 0;
+    e.attr_timeout = cacheTimeout();
+    e.entry_timeout = cacheTimeout();
     fillAttr(node, &e.attr);
     if (fuse_reply_entry(req, &e) == 0)
         node->nlookup++;
@@ -160,7 +198,7 @@ opGetattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         return;
     }
     fillAttr(node, &st);
-    fuse_reply_attr(req, &st, 0);
+    fuse_reply_attr(req, &st, cacheTimeout());
 }
 
 static void
@@ -184,7 +222,7 @@ opSetattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
         return;
     }
     fillAttr(node, &st);
-    fuse_reply_attr(req, &st, 0);
+    fuse_reply_attr(req, &st, cacheTimeout());
 }
 
 static void
@@ -350,10 +388,44 @@ opRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 static void
+deferredReply(Deferred *d)
+{
+    if (d->err)
+        fuse_reply_err(d->req, d->err);
+    else
+        fuse_reply_write(d->req, d->size);
+    g_ptr_array_unref(d->invals);
+    g_free(d);
+}
+
+/* The notifier thread: tells the kernel, then answers the write. */
+static gpointer
+notifierRun(gpointer unused)
+{
+    Deferred *d;
+
+    while ((d = g_async_queue_pop(deferred)) != GINT_TO_POINTER(1)) {
+        guint i;
+
+        for (i = 0; i < d->invals->len && !g_atomic_int_get(&stopping); i++) {
+            SimInval *inval = g_ptr_array_index(d->invals, i);
+
+            /* ENOENT: the kernel had already dropped it */
+            fuse_lowlevel_notify_inval_entry(session, inval->parent,
+                                             inval->name, strlen(inval->name));
+        }
+        deferredReply(d);
+    }
+    return NULL;
+}
+
+static void
 opWrite(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
         struct fuse_file_info *fi)
 {
     SimNode *node = simFsFindIno(reqFs(req), ino);
+    g_autoptr(GPtrArray) invals = NULL;
+    Deferred *d;
     int err = 0;
 
     if (!node || !node->attached) {
@@ -365,6 +437,20 @@ opWrite(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
         size = 4096;
     if (node->write)
         err = node->write(node, buf, size);
+    invals = simFsTakeInvals(reqFs(req));
+    if (invals && session) {
+        if (!notifier) {
+            deferred = g_async_queue_new();
+            notifier = g_thread_new("mdevsim-notify", notifierRun, NULL);
+        }
+        d = g_new0(Deferred, 1);
+        d->req = req;
+        d->err = err;
+        d->size = size;
+        d->invals = g_steal_pointer(&invals);
+        g_async_queue_push(deferred, d);
+        return;
+    }
     if (err)
         fuse_reply_err(req, err);
     else
@@ -476,6 +562,37 @@ simFuseOps(void)
                                           fileHandleFree, NULL);
     }
     return &ops;
+}
+
+/**
+ * simFuseSetSession:
+ * @se: the session serving simFuseOps()
+ *
+ * Lets the kernel cache entries, attributes and link targets: removals
+ * are then announced on @se. Call simFuseStop() when its loop ends.
+ */
+void
+simFuseSetSession(struct fuse_session *se)
+{
+    session = se;
+}
+
+/**
+ * simFuseStop: answers the writes still waiting for invalidations
+ * (without sending them: nobody is left to look) and ends the notifier
+ * thread. Call after the session's loop, before it is destroyed.
+ */
+void
+simFuseStop(void)
+{
+    if (notifier) {
+        g_atomic_int_set(&stopping, 1);
+        g_async_queue_push(deferred, GINT_TO_POINTER(1));
+        g_thread_join(notifier);
+        notifier = NULL;
+        g_clear_pointer(&deferred, g_async_queue_unref);
+    }
+    session = NULL;
 }
 
 /* Frees the handles of files and directories still open at the end. */

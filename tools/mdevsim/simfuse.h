@@ -8,4 +8,6 @@
 #include "simhost.h"
 
 const struct fuse_lowlevel_ops *simFuseOps(void);
+void simFuseSetSession(struct fuse_session *se);
+void simFuseStop(void);
 void simFuseCleanup(void);
