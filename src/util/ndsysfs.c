@@ -389,6 +389,24 @@ sysfsReportOpenError(ndSysfs *sysfs, int errnum, const char *relpath)
     locReportOpenError(rootLoc(sysfs), errnum, relpath);
 }
 
+/* 1 if @fd is a regular file, 0 if not, -1 with errno set. Only the type
+ * is asked, from what the kernel has: an open file's type never changes,
+ * and on FUSE (mdevsim) a full fstat() after a read is a GETATTR round
+ * trip (reading made the cached atime stale). */
+static int
+fdIsRegular(int fd)
+{
+    struct statx stx;
+    struct stat st;
+
+    if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) == 0 &&
+        (stx.stx_mask & STATX_TYPE))
+        return S_ISREG(stx.stx_mode) ? 1 : 0;
+    if (fstat(fd, &st) < 0)
+        return -1;
+    return S_ISREG(st.st_mode) ? 1 : 0;
+}
+
 static bool
 errnoIsMissing(int errnum)
 {
@@ -436,7 +454,6 @@ sysfsReadFd(int fd, size_t max, char **ret_data, size_t *ret_len,
 static int
 locOpenRegular(sysfsLoc loc, const char *name)
 {
-    struct stat st;
     int fd;
 
     /* O_NONBLOCK: a FIFO planted in the tree must not hang us. */
@@ -447,7 +464,7 @@ locOpenRegular(sysfsLoc loc, const char *name)
         locReportOpenError(loc, errno, name);
         return -1;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fdIsRegular(fd) != 1) {
         g_autofree char *path = locPath(loc, name);
 
         close(fd);
@@ -657,13 +674,45 @@ compareNames(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* Lists @fd's entries without "." and "..". getdents64() rather than
+ * readdir(): fdopendir() costs an fstat() and two fcntl()s, and on FUSE
+ * (mdevsim) the fstat() is a GETATTR round trip.
+ * Returns 0, -1 with errno set, or -2 for more than SYSFS_LIST_MAX. */
+static int
+fdListNames(int fd, GPtrArray *names)
+{
+    g_autofree char *buf = g_malloc(32768);
+
+    for (;;) {
+        ssize_t n = getdents64(fd, buf, 32768);
+        ssize_t off = 0;
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        while (off < n) {
+            struct dirent64 *ent = (struct dirent64 *) (buf + off);
+
+            off += ent->d_reclen;
+            if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+                continue;
+            if (names->len >= SYSFS_LIST_MAX)
+                return -2;
+            g_ptr_array_add(names, g_strdup(ent->d_name));
+        }
+    }
+}
+
 static int
 locListDir(sysfsLoc loc, const char *name, char ***ret_names)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    int fd;
-    DIR *dir;
-    struct dirent *ent;
+    ND_AUTOCLOSE int fd = -1;
+    int rc;
 
     *ret_names = NULL;
     fd = locOpen(loc, name, O_RDONLY | O_DIRECTORY);
@@ -673,38 +722,20 @@ locListDir(sysfsLoc loc, const char *name, char ***ret_names)
         locReportOpenError(loc, errno, name);
         return -1;
     }
-    if (!(dir = fdopendir(fd))) {
+    if ((rc = fdListNames(fd, names)) == -2) {
+        g_autofree char *path = locPath(loc, name);
+
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("sysfs directory '%1$s' has more than %2$d entries"),
+                      path, SYSFS_LIST_MAX);
+        return -1;
+    }
+    if (rc < 0) {
         g_autofree char *path = locPath(loc, name);
 
         ndReportSystemError(errno, _("cannot list sysfs directory '%1$s'"), path);
-        close(fd);
         return -1;
     }
-    while (1) {
-        errno = 0;
-        if (!(ent = readdir(dir)))
-            break;
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        if (names->len >= SYSFS_LIST_MAX) {
-            g_autofree char *path = locPath(loc, name);
-
-            closedir(dir);
-            ndReportError(ND_ERR_INTERNAL_ERROR,
-                          _("sysfs directory '%1$s' has more than %2$d entries"),
-                          path, SYSFS_LIST_MAX);
-            return -1;
-        }
-        g_ptr_array_add(names, g_strdup(ent->d_name));
-    }
-    if (errno != 0) {
-        g_autofree char *path = locPath(loc, name);
-
-        ndReportSystemError(errno, _("cannot list sysfs directory '%1$s'"), path);
-        closedir(dir);
-        return -1;
-    }
-    closedir(dir);
     g_ptr_array_sort(names, compareNames);
     g_ptr_array_add(names, NULL);
     g_ptr_array_set_free_func(names, NULL);
@@ -1095,14 +1126,14 @@ ndSysfsDirIsDir(ndSysfsDir *dir, const char *name)
 static int
 sysfsWriteFd(int fd, const char *value)
 {
-    struct stat st;
     size_t len = strlen(value);
     ssize_t n;
     int fl;
+    int reg;
 
-    if (fstat(fd, &st) < 0)
+    if ((reg = fdIsRegular(fd)) < 0)
         return -errno;
-    if (!S_ISREG(st.st_mode))
+    if (reg == 0)
         return -EBADF;
     if ((fl = fcntl(fd, F_GETFL)) < 0 ||
         fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
