@@ -434,24 +434,13 @@ driverBump(ndDriver *drv)
 
 /* ---- listing ---- */
 
+/* @cap_mask: 0 for no capability filter, else the capabilities (bits
+ * 1 << ndNodeDevCapType) of which the device must have one. */
 static gboolean
-driverMatch(const ndDevice *dev, int cap, unsigned int flags)
+driverMatch(const ndDevice *dev, guint32 cap_mask, unsigned int flags)
 {
-    unsigned int caps = flags & ND_LIST_CAPS;
-
-    if (cap >= 0 && !ndDeviceHasCap(dev, cap))
+    if (cap_mask && !ndDeviceHasAnyCap(dev, cap_mask))
         return FALSE;
-    if (caps) {
-        gboolean any = FALSE;
-        int i;
-
-        for (i = 0; i <= ND_NODE_DEV_CAP_VPD && !any; i++) {
-            if ((caps & (1U << i)) && ndDeviceHasCap(dev, i))
-                any = TRUE;
-        }
-        if (!any)
-            return FALSE;
-    }
     if ((flags & ND_LIST_ACTIVE) && !(flags & ND_LIST_INACTIVE) && !dev->active)
         return FALSE;
     if ((flags & ND_LIST_INACTIVE) && !(flags & ND_LIST_ACTIVE) && dev->active)
@@ -485,12 +474,16 @@ driverList(ndDriver *drv, const char *cap, unsigned int flags,
             return 0;
         }
     }
+    /* @cap and the flags' capabilities are two filters: a device must
+     * pass both */
     if (!driverLockRead(drv))
         return -1;
     for (i = 0; i < ndDeviceListCount(drv->devs); i++) {
         ndDevice *dev = ndDeviceListGet(drv->devs, i);
 
-        if (driverMatch(dev, cap ? captype : -1, flags))
+        if (cap && !ndDeviceHasCap(dev, captype))
+            continue;
+        if (driverMatch(dev, flags & ND_LIST_CAPS, flags))
             g_ptr_array_add(names, g_strdup(ndDeviceGetName(dev)));
     }
     g_mutex_unlock(&drv->lock);

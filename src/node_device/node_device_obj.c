@@ -4,6 +4,37 @@
 
 #include "node_device_priv.h"
 
+/* The capability bits fit the mask. */
+G_STATIC_ASSERT(ND_NODE_DEV_CAP_LAST <= 32);
+
+/* Recomputes @dev->cap_mask from its caps and its types: the one place
+ * that decides what ndDeviceHasCap() reports (as libvirt's
+ * virNodeDeviceObjHasCap: every top-level capability, "mdev_types" on a
+ * device that currently has types, "vpd" on a PCI device with VPD). */
+static void
+deviceUpdateCapMask(ndDevice *dev)
+{
+    GPtrArray *types = ndDeviceGetMdevTypes(dev);
+    guint32 mask = 0;
+    guint i;
+
+    for (i = 0; i < dev->def->caps->len; i++) {
+        const ndNodeDevCapsDef *cap = g_ptr_array_index(dev->def->caps, i);
+
+        if (cap->type >= ND_NODE_DEV_CAP_LAST)
+            continue;
+        mask |= 1U << cap->type;
+        if (cap->type == ND_NODE_DEV_CAP_PCI_DEV && cap->data.pci_dev.vpd)
+            mask |= 1U << ND_NODE_DEV_CAP_VPD;
+    }
+    /* nested in pci/css/ap_matrix, or top-level on a virtual parent */
+    if (types && types->len > 0)
+        mask |= 1U << ND_NODE_DEV_CAP_MDEV_TYPES;
+    else
+        mask &= ~(1U << ND_NODE_DEV_CAP_MDEV_TYPES);
+    dev->cap_mask = mask;
+}
+
 /**
  * ndDeviceNew: a device object around @def (stolen). Active, transient,
  * not autostarted until told otherwise.
@@ -16,6 +47,7 @@ ndDeviceNew(ndNodeDeviceDef **def)
     dev->def = g_steal_pointer(def);
     dev->active = TRUE;
     dev->iommu_group = -1;
+    deviceUpdateCapMask(dev);
     return dev;
 }
 
@@ -130,6 +162,7 @@ ndDeviceSetMdevTypes(ndDevice *dev, GPtrArray *types)
             if (*slot)
                 g_ptr_array_unref(*slot);
             *slot = types ? types : ndMdevTypeListNew();
+            deviceUpdateCapMask(dev);
             return;
         }
     }
@@ -137,35 +170,21 @@ ndDeviceSetMdevTypes(ndDevice *dev, GPtrArray *types)
     if (dev->other_types)
         g_ptr_array_unref(dev->other_types);
     dev->other_types = types;
+    deviceUpdateCapMask(dev);
 }
 
 /**
  * ndDeviceHasCap: TRUE if @dev has capability @type at the top level, or
  * nested: "mdev_types" on a device that currently has types, "vpd" on a
- * PCI device with VPD (as libvirt's virNodeDeviceObjHasCap).
+ * PCI device with VPD (as libvirt's virNodeDeviceObjHasCap). One bit of
+ * the mask deviceUpdateCapMask() keeps.
  */
 gboolean
 ndDeviceHasCap(const ndDevice *dev, ndNodeDevCapType type)
 {
-    guint i;
-
-    if (type == ND_NODE_DEV_CAP_MDEV_TYPES) {
-        /* nested in pci/css/ap_matrix, or top-level on a virtual parent */
-        GPtrArray *types = ndDeviceGetMdevTypes(dev);
-
-        return types && types->len > 0;
-    }
-    for (i = 0; i < dev->def->caps->len; i++) {
-        ndNodeDevCapsDef *cap = g_ptr_array_index(dev->def->caps, i);
-
-        if (cap->type == type)
-            return TRUE;
-        if (type == ND_NODE_DEV_CAP_VPD &&
-            cap->type == ND_NODE_DEV_CAP_PCI_DEV &&
-            cap->data.pci_dev.vpd)
-            return TRUE;
-    }
-    return FALSE;
+    if ((guint) type >= ND_NODE_DEV_CAP_LAST)
+        return FALSE;
+    return ndDeviceHasAnyCap(dev, 1U << type);
 }
 
 /**

@@ -19,7 +19,14 @@
 /* One node device as the driver knows it. */
 typedef struct _ndDevice ndDevice;
 struct _ndDevice {
-    ndNodeDeviceDef *def;     /* name, parent, path, driver, caps */
+    ndNodeDeviceDef *def;     /* name, parent, path, driver, caps; the
+                               * caps are fixed once the device is made,
+                               * its types change only through
+                               * ndDeviceSetMdevTypes() */
+    guint32 cap_mask;         /* 1 << ndNodeDevCapType for each capability
+                               * ndDeviceHasCap() reports, nested ones
+                               * included: kept by ndDeviceNew() and
+                               * ndDeviceSetMdevTypes() */
     char *mdev_bus;           /* an mdev parent's name in class/mdev_bus,
                                * NULL if the device is not (now) a parent;
                                * in a list, change it with
@@ -62,6 +69,13 @@ void ndDeviceSetMdevTypes(ndDevice *dev, GPtrArray *types);
 /* TRUE if the device has the capability @type, nested ones included
  * (mdev_types on a current pci/css/ap_matrix parent, vpd on pci). */
 gboolean ndDeviceHasCap(const ndDevice *dev, ndNodeDevCapType type);
+/* TRUE if the device has any of the capabilities in @mask (bits
+ * 1 << ndNodeDevCapType), as ndDeviceHasCap() counts them: one AND. */
+static inline gboolean
+ndDeviceHasAnyCap(const ndDevice *dev, guint32 mask)
+{
+    return (dev->cap_mask & mask) != 0;
+}
 /* Top-level capability names plus nested "mdev_types"/"vpd". */
 GPtrArray *ndDeviceListCaps(const ndDevice *dev);
 /* The device's XML (ndNodeDeviceXMLFlags); caller frees. */

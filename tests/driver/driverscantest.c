@@ -199,6 +199,15 @@ testParents(void)
     xml = ndDriverGetXMLDesc(drv, GPU, 0);
     g_assert_null(strstr(xml, "mdev_types"));
     g_assert_cmpint(ndDriverNumOfDevices(drv, "mdev_types", 0), ==, 3);
+    g_assert_cmpint(ndDriverNumOfDevices(drv, NULL,
+                                         VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES),
+                    ==, 3);
+    g_assert_cmpint(ndDriverNumOfDevices(drv, NULL,
+                                         VIR_CONNECT_LIST_NODE_DEVICES_CAP_PCI_DEV |
+                                         VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES),
+                    ==, ndDriverNumOfDevices(drv, "pci", 0) + 3 -
+                        ndDriverNumOfDevices(drv, "pci",
+                                             VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES));
     g_assert_cmpint(ndDriverCreate(drv, name, 0), ==, -1);
     g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_OPERATION_INVALID);
     ndResetLastError();
