@@ -109,6 +109,10 @@ struct _ndDriver {
     guint64 generation;           /* counts completed operations */
     GHashTable *removed;          /* name -> generation of devices our
                                    * operations removed from the list */
+    GHashTable *list_memos;       /* flags -> GBytes *: the callers'
+                                   * encodings of list results, all of
+                                   * list generation memo_gen */
+    guint64 memo_gen;
 
     GMutex config_lock;
     ndPersistCache *persist;
@@ -528,6 +532,66 @@ ndDriverListAllDevices(ndDriver *drv, unsigned int flags, char ***ret_names)
     if (!driverCheckFlags(flags, ND_LIST_ALL, __func__))
         return -1;
     return driverList(drv, NULL, flags, ret_names);
+}
+
+/* The most list memos kept (distinct flags values): a client cycling
+ * through many filters cannot make the driver keep more. */
+#define ND_DRIVER_LIST_MEMOS_MAX 16
+
+/* Must hold drv->lock. Forgets the memos of an older list. */
+static void
+driverMemosCheck(ndDriver *drv)
+{
+    guint64 gen = ndDeviceListGetGeneration(drv->devs);
+
+    if (drv->memo_gen != gen) {
+        g_hash_table_remove_all(drv->list_memos);
+        drv->memo_gen = gen;
+    }
+}
+
+/**
+ * ndDriverListAllDevicesMemoGet: see node_device_driver.h.
+ */
+GBytes *
+ndDriverListAllDevicesMemoGet(ndDriver *drv, unsigned int flags,
+                              guint64 *ret_gen)
+{
+    GBytes *memo;
+
+    *ret_gen = 0;
+    if (!driverLockRead(drv))
+        return NULL;
+    driverMemosCheck(drv);
+    *ret_gen = drv->memo_gen;
+    memo = g_hash_table_lookup(drv->list_memos, GUINT_TO_POINTER(flags));
+    if (memo)
+        g_bytes_ref(memo);
+    g_mutex_unlock(&drv->lock);
+    return memo;
+}
+
+/**
+ * ndDriverListAllDevicesMemoSet: see node_device_driver.h.
+ */
+void
+ndDriverListAllDevicesMemoSet(ndDriver *drv, unsigned int flags,
+                              guint64 gen, GBytes *memo)
+{
+    if (GPOINTER_TO_INT(g_private_get(&nonblocking)) & NB_ON) {
+        if (!g_mutex_trylock(&drv->lock))
+            return;
+    } else {
+        g_mutex_lock(&drv->lock);
+    }
+    driverMemosCheck(drv);
+    if (gen == drv->memo_gen) {
+        if (g_hash_table_size(drv->list_memos) >= ND_DRIVER_LIST_MEMOS_MAX)
+            g_hash_table_remove_all(drv->list_memos);
+        g_hash_table_replace(drv->list_memos, GUINT_TO_POINTER(flags),
+                             g_bytes_ref(memo));
+    }
+    g_mutex_unlock(&drv->lock);
 }
 
 /**
@@ -2228,6 +2292,9 @@ ndDriverNewFull(const ndDriverConfig *cfg, int uevent_fd, guint interval_ms)
     drv->pending_parents = g_hash_table_new_full(g_str_hash, g_str_equal,
                                                  g_free, NULL);
     drv->devs = ndDeviceListNew();
+    drv->list_memos = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                            NULL,
+                                            (GDestroyNotify) g_bytes_unref);
 
     if (!cfg || !cfg->sysfs_root || !cfg->config_dir) {
         ndReportError(ND_ERR_INVALID_ARG,
@@ -2279,6 +2346,7 @@ ndDriverFree(ndDriver *drv)
     g_clear_pointer(&drv->pending_uuids, g_hash_table_unref);
     g_clear_pointer(&drv->parent_locks, g_hash_table_unref);
     g_clear_pointer(&drv->removed, g_hash_table_unref);
+    g_clear_pointer(&drv->list_memos, g_hash_table_unref);
     g_clear_pointer(&drv->pending_parents, g_hash_table_unref);
     g_clear_pointer(&drv->callbacks, g_array_unref);
     g_clear_pointer(&drv->events, g_ptr_array_unref);

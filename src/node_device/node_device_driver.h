@@ -45,6 +45,24 @@ int ndDriverListDevices(ndDriver *drv, const char *cap, unsigned int flags,
                         char ***ret_names);
 int ndDriverListAllDevices(ndDriver *drv, unsigned int flags, char ***ret_names);
 
+/* A memo for a caller's encoding of ndDriverListAllDevices(@flags): the
+ * driver keeps one blob per flags value and forgets it as soon as the
+ * result could change (a device added or removed, or one changing its
+ * capabilities, state or persistence), so a caller such as the RPC server
+ * can keep the encoded reply of a long list without knowing when the list
+ * changed. ndDriverListAllDevicesMemoGet() returns the blob kept for
+ * @flags (a new reference) or NULL, and in *@ret_gen the list's generation
+ * now (never 0). A caller given NULL lists with ndDriverListAllDevices()
+ * and hands its encoding back with ndDriverListAllDevicesMemoSet() and
+ * that generation: it is kept only if the list did not change since, so
+ * the names it encodes are those of that generation. In non-blocking mode
+ * Get gives up as the list calls do (NULL, *@ret_gen 0) and Set keeps
+ * nothing rather than wait. */
+GBytes *ndDriverListAllDevicesMemoGet(ndDriver *drv, unsigned int flags,
+                                      guint64 *ret_gen);
+void ndDriverListAllDevicesMemoSet(ndDriver *drv, unsigned int flags,
+                                   guint64 gen, GBytes *memo);
+
 /* 0 if @name exists, else -1 with ND_ERR_NO_NODE_DEVICE
  * "no node device with matching name '%s'". */
 int ndDriverLookup(ndDriver *drv, const char *name);

@@ -7,6 +7,21 @@
 /* The capability bits fit the mask. */
 G_STATIC_ASSERT(ND_NODE_DEV_CAP_LAST <= 32);
 
+struct _ndDeviceList {
+    GPtrArray *order;      /* ndDevice *, owning */
+    GHashTable *by_name;   /* name -> ndDevice * (borrowed) */
+    GHashTable *by_bus;    /* mdev_bus -> ndDevice * (borrowed) */
+    guint64 generation;    /* see ndDeviceListGetGeneration() */
+};
+
+/* What a list filter sees of @dev changed: a new generation for its list. */
+static void
+deviceChanged(ndDevice *dev)
+{
+    if (dev->list)
+        dev->list->generation++;
+}
+
 /* Recomputes @dev->cap_mask from its caps and its types: the one place
  * that decides what ndDeviceHasCap() reports (as libvirt's
  * virNodeDeviceObjHasCap: every top-level capability, "mdev_types" on a
@@ -32,6 +47,8 @@ deviceUpdateCapMask(ndDevice *dev)
         mask |= 1U << ND_NODE_DEV_CAP_MDEV_TYPES;
     else
         mask &= ~(1U << ND_NODE_DEV_CAP_MDEV_TYPES);
+    if (mask != dev->cap_mask)
+        deviceChanged(dev);
     dev->cap_mask = mask;
 }
 
@@ -301,6 +318,7 @@ ndDeviceSetMdevActive(ndDevice *dev, const char *type, const char *path,
     ndNodeDevCapMdev *mdev = ndDeviceGetMdevCap(dev);
     guint i;
 
+    deviceChanged(dev);
     dev->active = TRUE;
     dev->iommu_group = iommu_group;
     g_free(dev->def->sysfs_path);
@@ -325,6 +343,7 @@ ndDeviceSetMdevInactive(ndDevice *dev)
 {
     ndNodeDevCapMdev *mdev = ndDeviceGetMdevCap(dev);
 
+    deviceChanged(dev);
     dev->active = FALSE;
     dev->iommu_group = -1;
     g_clear_pointer(&dev->def->sysfs_path, g_free);
@@ -342,6 +361,7 @@ ndDeviceSetMdevDefinition(ndDevice *dev, ndMdevctlDef *def)
     ndNodeDevCapMdev *mdev = ndDeviceGetMdevCap(dev);
     guint i;
 
+    deviceChanged(dev);
     ndMdevctlDefFree(dev->mdevctl);
     dev->mdevctl = def;
     ndMdevConfigClear(&mdev->defined);
@@ -360,11 +380,6 @@ ndDeviceSetMdevDefinition(ndDevice *dev, ndMdevctlDef *def)
     }
 }
 
-struct _ndDeviceList {
-    GPtrArray *order;      /* ndDevice *, owning */
-    GHashTable *by_name;   /* name -> ndDevice * (borrowed) */
-    GHashTable *by_bus;    /* mdev_bus -> ndDevice * (borrowed) */
-};
 
 /**
  * ndDeviceListNew: an empty list.
@@ -377,6 +392,7 @@ ndDeviceListNew(void)
     list->order = g_ptr_array_new_with_free_func((GDestroyNotify) ndDeviceFree);
     list->by_name = g_hash_table_new(g_str_hash, g_str_equal);
     list->by_bus = g_hash_table_new(g_str_hash, g_str_equal);
+    list->generation = 1;
     return list;
 }
 
@@ -407,6 +423,8 @@ ndDeviceListAdd(ndDeviceList *list, ndDevice **dev)
         return FALSE;
     g_ptr_array_add(list->order, d);
     g_hash_table_insert(list->by_name, d->def->name, d);
+    d->list = list;
+    list->generation++;
     if (d->mdev_bus)
         g_hash_table_insert(list->by_bus, d->mdev_bus, d);
     *dev = NULL;
@@ -467,6 +485,7 @@ ndDeviceListRemove(ndDeviceList *list, const char *name)
         g_hash_table_lookup(list->by_bus, dev->mdev_bus) == dev)
         g_hash_table_remove(list->by_bus, dev->mdev_bus);
     g_hash_table_remove(list->by_name, name);
+    list->generation++;
     g_ptr_array_remove(list->order, dev);
 }
 
@@ -486,4 +505,13 @@ ndDevice *
 ndDeviceListGet(ndDeviceList *list, guint i)
 {
     return g_ptr_array_index(list->order, i);
+}
+
+/**
+ * ndDeviceListGetGeneration: see node_device_priv.h.
+ */
+guint64
+ndDeviceListGetGeneration(ndDeviceList *list)
+{
+    return list->generation;
 }

@@ -23,6 +23,9 @@ struct _ndDevice {
                                * caps are fixed once the device is made,
                                * its types change only through
                                * ndDeviceSetMdevTypes() */
+    struct _ndDeviceList *list; /* the list holding the device (borrowed),
+                               * NULL outside one: the setters below tell
+                               * it when what its filters see changed */
     guint32 cap_mask;         /* 1 << ndNodeDevCapType for each capability
                                * ndDeviceHasCap() reports, nested ones
                                * included: kept by ndDeviceNew() and
@@ -119,6 +122,11 @@ void ndDeviceListSetBus(ndDeviceList *list, ndDevice *dev, const char *bus);
 /* Removes and frees the device named @name. */
 void ndDeviceListRemove(ndDeviceList *list, const char *name);
 guint ndDeviceListCount(ndDeviceList *list);
+/* Changes (never to 0) whenever a list filter could answer differently:
+ * a device added or removed, or one in the list changed its capabilities
+ * (ndDeviceSetMdevTypes()), its state or its persistence (the
+ * ndDeviceSetMdev*() setters). Names never change; order only by these. */
+guint64 ndDeviceListGetGeneration(ndDeviceList *list);
 /* The @i-th device in list order (borrowed). */
 ndDevice *ndDeviceListGet(ndDeviceList *list, guint i);
 

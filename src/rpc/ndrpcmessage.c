@@ -170,6 +170,43 @@ ndRPCMessageEncode(const ndr_message_header *hdr,
 }
 
 /**
+ * ndRPCPayloadEncode:
+ * @filter: the payload's XDR filter
+ * @data: the payload
+ *
+ * The payload alone, without length word or header: for a reply that is
+ * kept and sent again (see ndr_raw_payload).
+ *
+ * Returns: the bytes (caller unrefs), or NULL with ND_ERR_RPC reported when
+ * the payload exceeds the protocol's limit.
+ */
+GBytes *
+ndRPCPayloadEncode(xdrproc_t filter, const void *data)
+{
+    unsigned long len = xdr_sizeof(filter, (void *) data);
+    g_autofree guint8 *buf = NULL;
+    XDR xdr;
+    gboolean ok;
+
+    if (len > NDR_MESSAGE_MAX) {
+        ndReportErrorFull(ND_FROM_RPC, ND_ERR_RPC, __FILE__, __func__, __LINE__,
+                          _("message payload of %1$lu bytes is larger than the limit of %2$u"),
+                          len, (guint) NDR_MESSAGE_MAX);
+        return NULL;
+    }
+    buf = g_malloc(MAX(len, 1));
+    xdrmem_create(&xdr, (char *) buf, len, XDR_ENCODE);
+    ok = filter(&xdr, (void *) data) && xdr_getpos(&xdr) == len;
+    xdr_destroy(&xdr);
+    if (!ok) {
+        ndReportErrorFull(ND_FROM_RPC, ND_ERR_RPC, __FILE__, __func__, __LINE__,
+                          "%s", _("unable to encode message payload"));
+        return NULL;
+    }
+    return g_bytes_new_take(g_steal_pointer(&buf), len);
+}
+
+/**
  * ndRPCErrorFromLast:
  * @ret_err: zeroed storage, filled with strings the caller frees with
  *           xdr_free(xdr_ndr_error, ...)

@@ -24,6 +24,7 @@ int ndRPCPayloadDecode(const guint8 *buf, size_t len,
 
 GBytes *ndRPCMessageEncode(const ndr_message_header *hdr,
                            xdrproc_t filter, const void *data);
+GBytes *ndRPCPayloadEncode(xdrproc_t filter, const void *data);
 
 void ndRPCErrorFromLast(ndr_error *ret_err);
 GBytes *ndRPCErrorReplyEncode(const ndr_message_header *call);

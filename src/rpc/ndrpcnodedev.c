@@ -10,6 +10,8 @@
  * them. */
 #include "rpc/ndrpcnodedev.h"
 #include "rpc/nd_protocol.h"
+#include "rpc/ndrpcmessage.h"
+#include "rpc/ndrpcproc.h"
 #include "util/nderror.h"
 #include "util/ndinternal.h"
 
@@ -174,26 +176,45 @@ destroy(ndDriver *drv, const void *a, void *r)
     return ndDriverDestroy(drv, args->name);
 }
 
+/* The reply of a long list is kept encoded, per flags, until the list
+ * changes (ndDriverListAllDevicesMemoGet()): sending it again costs a
+ * copy, not a name at a time. */
 static int
 listAll(ndDriver *drv, const void *a, void *r)
 {
     const ndr_connect_list_all_node_devices_args *args = a;
-    ndr_connect_list_all_node_devices_ret *ret = r;
+    ndr_raw_payload *raw = r;
+    ndr_connect_list_all_node_devices_ret ret = { 0 };
     g_auto(GStrv) names = NULL;
+    guint64 gen = 0;
     int count;
     int i;
 
+    if (args->need_results) {
+        if ((raw->payload = ndDriverListAllDevicesMemoGet(drv, args->flags,
+                                                          &gen)))
+            return 0;
+        if (gen == 0)
+            return -1;      /* gave up in non-blocking mode */
+    }
     if ((count = ndDriverListAllDevices(drv, args->flags, &names)) < 0)
         return -1;
     if (checkListLength(count) < 0)
         return -1;
     if (args->need_results) {
-        ret->devices.devices_val = g_new0(ndr_nonnull_node_device, MAX(count, 1));
+        ret.devices.devices_val = g_new0(ndr_nonnull_node_device, MAX(count, 1));
         for (i = 0; i < count; i++)
-            ret->devices.devices_val[i].name = g_steal_pointer(&names[i]);
-        ret->devices.devices_len = count;
+            ret.devices.devices_val[i].name = g_steal_pointer(&names[i]);
+        ret.devices.devices_len = count;
     }
-    ret->ret = count;
+    ret.ret = count;
+    raw->payload = ndRPCPayloadEncode((xdrproc_t) xdr_ndr_connect_list_all_node_devices_ret,
+                                      &ret);
+    xdr_free((xdrproc_t) xdr_ndr_connect_list_all_node_devices_ret, (char *) &ret);
+    if (!raw->payload)
+        return -1;
+    if (args->need_results)
+        ndDriverListAllDevicesMemoSet(drv, args->flags, gen, raw->payload);
     return 0;
 }
 

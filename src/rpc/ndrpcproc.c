@@ -23,6 +23,33 @@ xdr_ndr_void(XDR *xdrs G_GNUC_UNUSED, ndr_void *unused G_GNUC_UNUSED)
     return TRUE;
 }
 
+/**
+ * xdr_ndr_raw_payload: see ndrpcproc.h. The bytes are whole XDR units
+ * (ndRPCPayloadEncode() made them), so they need no padding.
+ */
+bool_t
+xdr_ndr_raw_payload(XDR *xdrs, ndr_raw_payload *raw)
+{
+    const guint8 *data;
+    gsize len;
+
+    switch (xdrs->x_op) {
+    case XDR_FREE:
+        g_clear_pointer(&raw->payload, g_bytes_unref);
+        return TRUE;
+    case XDR_ENCODE:
+        if (!raw->payload)
+            return FALSE;
+        data = g_bytes_get_data(raw->payload, &len);
+        if (len % BYTES_PER_XDR_UNIT != 0 || len > G_MAXUINT)
+            return FALSE;
+        return len == 0 || XDR_PUTBYTES(xdrs, (const char *) data, (u_int) len);
+    case XDR_DECODE:
+    default:
+        return FALSE;
+    }
+}
+
 /* Sorted by procedure number (ndRPCProcFind bisects). */
 static const ndRPCProcInfo procs[] = {
     PROC(NDR_PROC_CONNECT_OPEN, "CONNECT_OPEN", "virConnectOpen",
@@ -78,7 +105,9 @@ static const ndRPCProcInfo procs[] = {
     PROC(NDR_PROC_CONNECT_LIST_ALL_NODE_DEVICES, "CONNECT_LIST_ALL_NODE_DEVICES",
          "virConnectListAllNodeDevices",
          ndr_connect_list_all_node_devices_args,
-         ndr_connect_list_all_node_devices_ret, ND_RPC_PROC_INLINE),
+         /* ndr_connect_list_all_node_devices_ret, encoded ahead and kept
+          * (see listAll() in ndrpcnodedev.c) */
+         ndr_raw_payload, ND_RPC_PROC_INLINE),
     PROC(NDR_PROC_CONNECT_REGISTER_CLOSE_CALLBACK,
          "CONNECT_REGISTER_CLOSE_CALLBACK", "virConnectRegisterCloseCallback",
          ndr_void, ndr_void, ND_RPC_PROC_CONNECTION),

@@ -32,6 +32,14 @@ struct _ndRPCProcInfo {
     unsigned int flags;     /* ndRPCProcFlags */
 };
 
+/* A return value encoded ahead (ndRPCPayloadEncode()): its filter writes
+ * the bytes as they are and frees them (unref); it cannot decode. For a
+ * reply kept and sent again. */
+typedef struct {
+    GBytes *payload;
+} ndr_raw_payload;
+bool_t xdr_ndr_raw_payload(XDR *xdrs, ndr_raw_payload *raw);
+
 const ndRPCProcInfo *ndRPCProcFind(int proc);
 const ndRPCProcInfo *ndRPCProcGetAll(size_t *ret_count);
 int ndRPCProcDecodeArgs(const ndRPCProcInfo *info, const guint8 *buf,

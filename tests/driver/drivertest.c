@@ -939,6 +939,92 @@ countEvents(const char *name, int event_id, int event, int detail,
     g_atomic_int_inc((int *) opaque);
 }
 
+/* The list memo: kept while the list stays, forgotten on every change
+ * (create, destroy, define, undefine, a change behind our back), and a
+ * memo made for an older generation is never kept. */
+static void
+checkMemo(ndDriver *drv, unsigned int flags, GBytes *want, guint64 *ret_gen)
+{
+    g_autoptr(GBytes) memo = ndDriverListAllDevicesMemoGet(drv, flags, ret_gen);
+
+    g_assert_cmpuint(*ret_gen, !=, 0);
+    if (want)
+        g_assert_true(memo == want);
+    else
+        g_assert_null(memo);
+}
+
+static void
+testListMemo(void)
+{
+    g_autoptr(TestSim) sim = testSimStart("demo");
+    g_autoptr(ndDriver) drv = testDriverNew(sim, FALSE);
+    g_autoptr(GBytes) blob = g_bytes_new_static("blob", 4);
+    g_autofree char *xml = mdevXML(GPU, "nvidia-256", U1, NULL);
+    g_autofree char *xml2 = mdevXML(GPU, "nvidia-256", U2, NULL);
+    g_autofree char *name = NULL;
+    g_autofree char *name2 = NULL;
+    g_autofree char *dump = NULL;
+    unsigned int flags = VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV;
+    guint64 gen = 0;
+    guint64 old;
+
+    checkMemo(drv, flags, NULL, &gen);
+    ndDriverListAllDevicesMemoSet(drv, flags, gen, blob);
+    checkMemo(drv, flags, blob, &gen);
+    checkMemo(drv, 0, NULL, &gen);
+    /* reads and a rescan that finds nothing new keep it */
+    dump = ndDriverGetXMLDesc(drv, GPU, 0);
+    g_assert_nonnull(dump);
+    g_assert_cmpint(ndDriverRescan(drv), ==, 0);
+    checkMemo(drv, flags, blob, &gen);
+
+    /* create */
+    old = gen;
+    name = ndDriverCreateXML(drv, xml, 0);
+    g_assert_nonnull(name);
+    checkMemo(drv, flags, NULL, &gen);
+    g_assert_cmpuint(gen, !=, old);
+    /* a memo of the older list is not kept */
+    ndDriverListAllDevicesMemoSet(drv, flags, old, blob);
+    checkMemo(drv, flags, NULL, &gen);
+
+    /* destroy */
+    ndDriverListAllDevicesMemoSet(drv, flags, gen, blob);
+    checkMemo(drv, flags, blob, &gen);
+    g_assert_cmpint(ndDriverDestroy(drv, name), ==, 0);
+    checkMemo(drv, flags, NULL, &gen);
+
+    /* define, then undefine */
+    g_free(name);
+    name = ndDriverDefineXML(drv, xml, 0);
+    g_assert_nonnull(name);
+    checkMemo(drv, flags, NULL, &gen);
+    ndDriverListAllDevicesMemoSet(drv, flags, gen, blob);
+    g_assert_cmpint(ndDriverCreate(drv, name, 0), ==, 0);
+    checkMemo(drv, flags, NULL, &gen);
+    ndDriverListAllDevicesMemoSet(drv, flags, gen, blob);
+    g_assert_cmpint(ndDriverDestroy(drv, name), ==, 0);
+    checkMemo(drv, flags, NULL, &gen);
+    ndDriverListAllDevicesMemoSet(drv, flags, gen, blob);
+    g_assert_cmpint(ndDriverUndefine(drv, name, 0), ==, 0);
+    checkMemo(drv, flags, NULL, &gen);
+
+    /* a device made and removed behind our back, found by a rescan */
+    ndDriverListAllDevicesMemoSet(drv, flags, gen, blob);
+    g_assert_cmpint(testSimWrite(sim, "class/mdev_bus/0000:41:00.0/"
+                                 "mdev_supported_types/nvidia-256/create", U2), ==, 0);
+    g_assert_cmpint(ndDriverRescan(drv), ==, 0);
+    checkMemo(drv, flags, NULL, &gen);
+    name2 = ndDriverCreateXML(drv, xml2, 0);
+    g_assert_null(name2);       /* taken: the rescan found it */
+    ndResetLastError();
+    ndDriverListAllDevicesMemoSet(drv, flags, gen, blob);
+    g_assert_cmpint(testSimWrite(sim, "bus/mdev/devices/" U2 "/remove", "1"), ==, 0);
+    g_assert_cmpint(ndDriverRescan(drv), ==, 0);
+    checkMemo(drv, flags, NULL, &gen);
+}
+
 static void
 testMisc(void)
 {
@@ -998,5 +1084,6 @@ main(int argc, char **argv)
     g_test_add_func("/driver/define-errors", testDefineErrors);
     g_test_add_func("/driver/restart", testRestart);
     g_test_add_func("/driver/misc", testMisc);
+    g_test_add_func("/driver/list-memo", testListMemo);
     return g_test_run();
 }
