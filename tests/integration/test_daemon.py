@@ -25,6 +25,24 @@ def run(*args, timeout=60, **kwargs):
                           **kwargs)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def private_tmpdir():
+    """The daemons of this module make their --simulate directories in a
+    directory of their own (GLib honours TMPDIR), so that sim_dirs() sees
+    only theirs and not those of other test runs on the same machine."""
+    d = tempfile.mkdtemp(prefix="ndd-")
+    saved_env, saved_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = d
+    tempfile.tempdir = d
+    yield d
+    tempfile.tempdir = saved_tempdir
+    if saved_env is None:
+        del os.environ["TMPDIR"]
+    else:
+        os.environ["TMPDIR"] = saved_env
+    shutil.rmtree(d)
+
+
 def sim_dirs():
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "virtmdevd-sim-*")))
 
