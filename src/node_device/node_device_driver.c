@@ -595,6 +595,17 @@ ndDriverListAllDevicesMemoSet(ndDriver *drv, unsigned int flags,
 }
 
 /**
+ * ndDriverListAllDevicesMemoClear: see node_device_driver.h.
+ */
+void
+ndDriverListAllDevicesMemoClear(ndDriver *drv)
+{
+    g_mutex_lock(&drv->lock);
+    g_hash_table_remove_all(drv->list_memos);
+    g_mutex_unlock(&drv->lock);
+}
+
+/**
  * ndDriverLookup: see node_device_driver.h.
  */
 int

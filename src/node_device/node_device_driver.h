@@ -62,6 +62,9 @@ GBytes *ndDriverListAllDevicesMemoGet(ndDriver *drv, unsigned int flags,
                                       guint64 *ret_gen);
 void ndDriverListAllDevicesMemoSet(ndDriver *drv, unsigned int flags,
                                    guint64 gen, GBytes *memo);
+/* Forgets every kept blob (their memory back at once; the next list call
+ * encodes afresh). */
+void ndDriverListAllDevicesMemoClear(ndDriver *drv);
 
 /* 0 if @name exists, else -1 with ND_ERR_NO_NODE_DEVICE
  * "no node device with matching name '%s'". */

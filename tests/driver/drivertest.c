@@ -978,6 +978,13 @@ testListMemo(void)
     g_assert_nonnull(dump);
     g_assert_cmpint(ndDriverRescan(drv), ==, 0);
     checkMemo(drv, flags, blob, &gen);
+    /* cleared on demand, and the same generation takes a new one */
+    old = gen;
+    ndDriverListAllDevicesMemoClear(drv);
+    checkMemo(drv, flags, NULL, &gen);
+    g_assert_cmpuint(gen, ==, old);
+    ndDriverListAllDevicesMemoSet(drv, flags, gen, blob);
+    checkMemo(drv, flags, blob, &gen);
 
     /* create */
     old = gen;

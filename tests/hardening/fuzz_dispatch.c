@@ -8,11 +8,10 @@
  * directory; the result is freed as the server frees it.  Nothing may
  * crash, leak or touch anything outside the temporary directory.
  *
- * Every input starts from the same state (but see the list replies
- * below): the inputs share one driver, and one whose mutating call
- * succeeded (or that left anything in the definitions directory) has the
- * driver replaced by one enumerated afresh on an empty directory before
- * it returns.  A driver kept as it was
+ * Every input starts from the same state: the inputs share one driver,
+ * and one whose mutating call succeeded (or that left anything in the
+ * definitions directory) has the driver replaced by one enumerated afresh
+ * on an empty directory before it returns.  A driver kept as it was
  * across inputs made runs irreproducible, let definitions pile up by the
  * hundred, and, as its state grew during most inputs, had libFuzzer run a
  * whole-heap leak check after them (it does when an input allocates more
@@ -24,11 +23,11 @@
  * time, 11% of the time), and a replacement's own surplus of allocations
  * is evened out (the ballast below).
  *
- * One piece of driver state does outlive an input: the encoded replies of
- * listAllDevices it keeps per flags value until the device list changes.
- * Such a reply holds the same bytes a list call would encode afresh, but
- * an input may find one kept by an earlier input, and one that keeps a
- * new one allocates more than it frees (libFuzzer runs it again).
+ * The encoded replies of listAllDevices that the driver keeps per flags
+ * value until the device list changes are dropped after every input
+ * (ndDriverListAllDevicesMemoClear): kept, they let an input find a reply
+ * made by an earlier one, and an input that kept a new one allocated more
+ * than it freed, so libFuzzer ran it again (4% of the time).
  *
  * The temporary directory is on tmpfs (/dev/shm) when there is one: the
  * driver fsyncs every definition it writes, and on a disk the inodes
@@ -227,6 +226,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     ndResetLastError();
     xmlResetLastError();
+    ndDriverListAllDevicesMemoClear(drv);
     /* a failed call must leave nothing behind, but a file it left in the
      * definitions directory would count as a change all the same */
     if (changed || dirUsed(confdir)) {
