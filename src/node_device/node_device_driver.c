@@ -390,7 +390,7 @@ driverRefreshParent(ndDriver *drv, ndDevice *parent)
             ndResetLastError();
         }
     }
-    if (ndEnumMdevTypes(drv->sysfs, parent->mdev_bus, &types) < 0) {
+    if (ndEnumMdevTypes(drv->sysfs, parent->mdev_bus, NULL, &types) < 0) {
         ND_DEBUG("cannot refresh the types of '%s': %s",
                  parent->mdev_bus, ndGetLastErrorMessage());
         ndResetLastError();
@@ -1672,6 +1672,7 @@ driverScanRead(ndDriver *drv, ndScan *scan)
     g_auto(GStrv) buses = NULL;
     g_autoptr(GHashTable) live_uuids = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GHashTable) live_buses = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) known_types = ndMdevTypeKnownNew();
     GHashTableIter iter;
     gpointer key;
     gpointer value;
@@ -1751,7 +1752,7 @@ driverScanRead(ndDriver *drv, ndScan *scan)
 
         if (!g_hash_table_contains(live_buses, key))
             continue;
-        if (ndEnumMdevTypes(drv->sysfs, key, &types) < 0) {
+        if (ndEnumMdevTypes(drv->sysfs, key, known_types, &types) < 0) {
             ND_DEBUG("cannot read the types of '%s': %s",
                      (const char *) key, ndGetLastErrorMessage());
             ndResetLastError();

@@ -148,13 +148,14 @@ enumAp(ndSysfs *sysfs, ndDeviceList *list)
  * ndEnumMdevTypes: see node_device_priv.h.
  */
 int
-ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, GPtrArray **ret_types)
+ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, GHashTable *known,
+                GPtrArray **ret_types)
 {
     g_autoptr(GPtrArray) infos = NULL;
     g_autoptr(GPtrArray) types = ndMdevTypeListNew();
     guint i;
 
-    if (ndMdevTypeListBrief(sysfs, bus, &infos) < 0)
+    if (ndMdevTypeListBrief(sysfs, bus, known, &infos) < 0)
         return -1;
     for (i = 0; i < infos->len; i++) {
         const ndMdevTypeInfo *info = g_ptr_array_index(infos, i);
@@ -213,6 +214,7 @@ enumParents(ndSysfs *sysfs, ndDeviceList *list)
 {
     g_autoptr(GPtrArray) parents = NULL;
     g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) known = ndMdevTypeKnownNew();
     g_autofree char *root = g_strdup(ndSysfsGetRoot(sysfs));
     guint i;
 
@@ -238,7 +240,7 @@ enumParents(ndSysfs *sysfs, ndDeviceList *list)
                 continue;
             }
         }
-        if (ndEnumMdevTypes(sysfs, info->name, &types) < 0) {
+        if (ndEnumMdevTypes(sysfs, info->name, known, &types) < 0) {
             ND_WARN("cannot read the mdev types of '%s': %s",
                     info->name, ndGetLastErrorMessage());
             ndResetLastError();

@@ -138,8 +138,11 @@ int ndEnumHost(ndSysfs *sysfs, ndDeviceList *list);
 /* Appends a device per PCI function (parents resolved among them). */
 int ndEnumPci(ndSysfs *sysfs, ndDeviceList *list);
 /* The mdev types of class/mdev_bus/@bus as conf objects (ndMdevType *).
+ * @known: NULL, or one ndMdevTypeKnownNew() table per scan (each type id's
+ * name and device_api read once, see ndMdevTypeListBrief()).
  * Returns 0 with the array, -1 with an error. */
-int ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, GPtrArray **ret_types);
+int ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, GHashTable *known,
+                    GPtrArray **ret_types);
 /* A device for a virtual mdev parent (neither PCI, css nor the matrix),
  * named <subsystem>_<name> as libvirt names it, child of computer. */
 struct _ndMdevParentInfo;

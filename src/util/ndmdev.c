@@ -289,19 +289,26 @@ reportNoAvailable(const char *parent, const char *type_id)
  * parent's XML only need id, name, device_api and the count. */
 static int
 typeRead(ndSysfsDir *tdir, const char *parent, const char *type_id,
-         bool brief, ndMdevTypeInfo **ret_info)
+         bool brief, GHashTable *known, ndMdevTypeInfo **ret_info)
 {
     g_autoptr(ndMdevTypeInfo) info = g_new0(ndMdevTypeInfo, 1);
     g_auto(GStrv) names = NULL;
     g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func(g_free);
+    const ndMdevTypeInfo *seen = known ? g_hash_table_lookup(known, type_id) : NULL;
     size_t i;
     int rc;
 
     info->id = g_strdup(type_id);
-    if (ndSysfsDirReadString(tdir, "name", &info->name) < 0 ||
-        (!brief &&
-         ndSysfsDirReadString(tdir, "description", &info->description) < 0) ||
-        ndSysfsDirReadString(tdir, "device_api", &info->device_api) < 0)
+    if (seen) {
+        /* the vendor driver's: the same for every parent of this id */
+        info->name = g_strdup(seen->name);
+        info->device_api = g_strdup(seen->device_api);
+    } else if (ndSysfsDirReadString(tdir, "name", &info->name) < 0 ||
+               ndSysfsDirReadString(tdir, "device_api", &info->device_api) < 0) {
+        return -1;
+    }
+    if (!brief &&
+        ndSysfsDirReadString(tdir, "description", &info->description) < 0)
         return -1;
     if (!info->device_api || !*info->device_api) {
         ndReportError(ND_ERR_INTERNAL_ERROR,
@@ -326,6 +333,14 @@ typeRead(ndSysfsDir *tdir, const char *parent, const char *type_id,
     g_ptr_array_set_free_func(devices, NULL);
     info->devices = (char **) g_ptr_array_free(g_steal_pointer(&devices), FALSE);
 
+    if (known && !seen) {
+        ndMdevTypeInfo *copy = g_new0(ndMdevTypeInfo, 1);
+
+        copy->id = g_strdup(type_id);
+        copy->name = g_strdup(info->name);
+        copy->device_api = g_strdup(info->device_api);
+        g_hash_table_insert(known, copy->id, copy);
+    }
     *ret_info = g_steal_pointer(&info);
     return 0;
 }
@@ -354,13 +369,13 @@ ndMdevTypeRead(ndSysfs *sysfs, const char *parent, const char *type_id,
         return -1;
     if (!tdir)
         return 0;
-    if (typeRead(tdir, parent, type_id, false, ret_info) < 0)
+    if (typeRead(tdir, parent, type_id, false, NULL, ret_info) < 0)
         return -1;
     return 1;
 }
 
 static int
-typeList(ndSysfs *sysfs, const char *parent, bool brief,
+typeList(ndSysfs *sysfs, const char *parent, bool brief, GHashTable *known,
          GPtrArray **ret_types)
 {
     g_autoptr(GPtrArray) types =
@@ -385,7 +400,7 @@ typeList(ndSysfs *sysfs, const char *parent, bool brief,
         if (!ndSysfsNameIsSafe(names[i]))
             continue;
         if (ndSysfsDirOpenAt(tsdir, names[i], &tdir) < 0 || !tdir ||
-            typeRead(tdir, parent, names[i], brief, &info) < 0) {
+            typeRead(tdir, parent, names[i], brief, known, &info) < 0) {
             ND_DEBUG("skipping mdev type '%s' of '%s': %s", names[i], parent,
                      ndGetLastErrorMessage());
             ndResetLastError();
@@ -409,22 +424,40 @@ typeList(ndSysfs *sysfs, const char *parent, bool brief,
 int
 ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
 {
-    return typeList(sysfs, parent, false, ret_types);
+    return typeList(sysfs, parent, false, NULL, ret_types);
 }
 
 /**
  * ndMdevTypeListBrief:
  * @sysfs: the tree
  * @parent: the parent's name in class/mdev_bus
+ * @known: NULL, or a table from ndMdevTypeKnownNew() shared by the calls
+ *         of one scan: a type id already in it takes its name and
+ *         device_api from there (they are the vendor driver's, the same
+ *         on every parent), so only its count is read; new ids are added
  * @ret_types: as ndMdevTypeList(), but each type's description is NULL
  *             and its devices empty (neither is read)
  *
  * Returns as ndMdevTypeList().
  */
 int
-ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
+ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent, GHashTable *known,
+                    GPtrArray **ret_types)
 {
-    return typeList(sysfs, parent, true, ret_types);
+    return typeList(sysfs, parent, true, known, ret_types);
+}
+
+/**
+ * ndMdevTypeKnownNew:
+ *
+ * Returns an empty table for ndMdevTypeListBrief(): type id -> the
+ * ndMdevTypeInfo (id, name and device_api) first read for it.
+ */
+GHashTable *
+ndMdevTypeKnownNew(void)
+{
+    return g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                 (GDestroyNotify) ndMdevTypeInfoFree);
 }
 
 /**

@@ -109,9 +109,15 @@ int ndMdevParentRead(ndSysfs *sysfs, const char *name,
  * unlistable directory). */
 int ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types);
 /* As ndMdevTypeList() without description and devices (NULL and empty):
- * the parts that node-device XML uses, two fewer sysfs reads a type. */
-int ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent,
+ * the parts that node-device XML uses, two fewer sysfs reads a type.
+ * @known (NULL or from ndMdevTypeKnownNew(), shared by one scan's calls):
+ * a type id seen before takes name and device_api from it, read once a
+ * scan instead of once a parent. */
+int ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent, GHashTable *known,
                         GPtrArray **ret_types);
+/* An empty table for ndMdevTypeListBrief()'s @known; free with
+ * g_hash_table_unref(). */
+GHashTable *ndMdevTypeKnownNew(void);
 /* The live available_instances of a parent's known types, in one listing
  * and one read a type (@ret_readable FALSE: that type's count could not be
  * read).  Returns 1 with both arrays filled, 0 if the parent's types differ
