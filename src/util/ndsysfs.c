@@ -618,17 +618,17 @@ locReadLink(sysfsLoc loc, const char *name, char **ret_target)
     ssize_t n;
 
     *ret_target = NULL;
-    if (strcmp(dir, ".") == 0)
-        dirfd = fcntl(loc.dirfd, F_DUPFD_CLOEXEC, 0);
-    else
+    /* a name in @loc itself: its directory fd as it is, no copy */
+    if (strcmp(dir, ".") != 0) {
         dirfd = locOpen(loc, dir, O_PATH | O_DIRECTORY);
-    if (dirfd < 0) {
-        if (errnoIsMissing(errno))
-            return 0;
-        locReportOpenError(loc, errno, dir);
-        return -1;
+        if (dirfd < 0) {
+            if (errnoIsMissing(errno))
+                return 0;
+            locReportOpenError(loc, errno, dir);
+            return -1;
+        }
     }
-    n = readlinkat(dirfd, base, buf, sizeof(buf) - 1);
+    n = readlinkat(dirfd >= 0 ? dirfd : loc.dirfd, base, buf, sizeof(buf) - 1);
     if (n < 0) {
         g_autofree char *path = NULL;
 
