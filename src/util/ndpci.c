@@ -396,6 +396,15 @@ pciReadSriov(ndSysfsDir *dev, ndPciDeviceInfo *info)
     if (physfn && ndPciAddressParse(physfn, &info->physfn) == 0)
         info->has_physfn = true;
 
+    /* A VF has no SR-IOV capability: the kernel shows sriov_* and virtfnN
+     * only on physical functions. Not looking saves a failed lookup and a
+     * listing of the directory (four FUSE round trips on mdevsim) per VF. */
+    if (info->has_physfn) {
+        info->n_virtfns = 0;
+        info->virtfns = g_new0(ndPciAddress, 1);
+        return;
+    }
+
     pciReadOptUInt(dev, "sriov_totalvfs", 10, &info->sriov_totalvfs);
 
     if (ndSysfsDirListDir(dev, ".", &names) < 0) {
