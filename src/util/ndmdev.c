@@ -630,14 +630,11 @@ ndMdevRead(ndSysfs *sysfs, const char *uuid, ndMdevInfo **ret_info)
         return -1;
     lower = g_ascii_strdown(uuid, -1);
     link = g_build_filename(MDEV_BUS_DEVICES, lower, NULL);
-    if (ndSysfsResolve(sysfs, link, &relpath) < 0)
-        return -1;
-    if (!relpath)
-        return 0;
-    if (ndSysfsDirOpen(sysfs, relpath, &dev) < 0)
+    if (ndSysfsDirOpenResolved(sysfs, link, &dev) < 0)
         return -1;
     if (!dev)
         return 0;
+    relpath = g_strdup(ndSysfsDirGetRelpath(dev));
 
     info = g_new0(ndMdevInfo, 1);
     info->uuid = g_steal_pointer(&lower);

@@ -630,16 +630,13 @@ ndPciDeviceRead(ndSysfs *sysfs, const ndPciAddress *addr,
     info->addr = *addr;
     info->name = ndPciAddressFormat(addr);
     link = g_build_filename("bus/pci/devices", info->name, NULL);
-    if (ndSysfsResolve(sysfs, link, &info->relpath) < 0)
-        return -1;
-    if (!info->relpath)
-        return 0;
-    info->path = ndSysfsBuildPath(sysfs, info->relpath);
     /* open the device once: every file below is one lookup, not ten */
-    if (ndSysfsDirOpen(sysfs, info->relpath, &dev) < 0)
+    if (ndSysfsDirOpenResolved(sysfs, link, &dev) < 0)
         return -1;
     if (!dev)
         return 0;
+    info->relpath = g_strdup(ndSysfsDirGetRelpath(dev));
+    info->path = ndSysfsBuildPath(sysfs, info->relpath);
 
     info->klass = -1;
     info->vendor_id = -1;

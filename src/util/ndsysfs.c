@@ -40,6 +40,8 @@ static const char *const pci_ids_paths[] = {
 static gint no_openat2;
 
 static int sysfsOpenat2(int dirfd, const char *relpath, int flags);
+static int sysfsFdRelpath(ndSysfs *sysfs, int fd, const char *relpath,
+                          char **ret_relpath);
 
 /* Opening the root itself cannot fail for a legitimate reason: if it does,
  * openat2() is unusable and every open takes the fallback. */
@@ -858,9 +860,6 @@ int
 ndSysfsResolve(ndSysfs *sysfs, const char *relpath, char **ret_relpath)
 {
     ND_AUTOCLOSE int fd = -1;
-    g_autofree char *where = NULL;
-    size_t rlen = strlen(sysfs->root_real);
-    const char *rest;
 
     *ret_relpath = NULL;
     fd = ndSysfsOpen(sysfs, relpath, O_PATH);
@@ -870,6 +869,18 @@ ndSysfsResolve(ndSysfs *sysfs, const char *relpath, char **ret_relpath)
         sysfsReportOpenError(sysfs, errno, relpath);
         return -1;
     }
+    return sysfsFdRelpath(sysfs, fd, relpath, ret_relpath);
+}
+
+/* The canonical path relative to the root of @fd, opened from @relpath
+ * (for messages).  Returns 0, or -1 with an error if it is outside. */
+static int
+sysfsFdRelpath(ndSysfs *sysfs, int fd, const char *relpath, char **ret_relpath)
+{
+    g_autofree char *where = NULL;
+    size_t rlen = strlen(sysfs->root_real);
+    const char *rest;
+
     if (sysfsFdGetPath(fd, &where) < 0) {
         g_autofree char *path = ndSysfsBuildPath(sysfs, relpath);
 
@@ -974,6 +985,54 @@ int
 ndSysfsDirOpen(ndSysfs *sysfs, const char *relpath, ndSysfsDir **ret_dir)
 {
     return locDirOpen(rootLoc(sysfs), relpath, ret_dir);
+}
+
+/**
+ * ndSysfsDirOpenResolved:
+ * @sysfs: the tree (must outlive the directory)
+ * @relpath: a path relative to the root, possibly through symlinks
+ * @ret_dir: the open directory, its relpath canonical, or NULL if it does
+ *           not exist
+ *
+ * ndSysfsResolve() then ndSysfsDirOpen() of the result, in one walk of the
+ * path instead of two.  Returns as the pair would: 0, or -1 with an error
+ * (leads out of the root, loops, not a directory).
+ */
+int
+ndSysfsDirOpenResolved(ndSysfs *sysfs, const char *relpath,
+                       ndSysfsDir **ret_dir)
+{
+    g_autofree char *canon = NULL;
+    ndSysfsDir *dir;
+    int fd;
+
+    *ret_dir = NULL;
+    fd = ndSysfsOpen(sysfs, relpath, O_PATH | O_DIRECTORY);
+    if (fd < 0 && errno == ENOTDIR) {
+        /* a missing step, or a target that is no directory: the pair
+         * tells them apart (the second is an error) */
+        if (ndSysfsResolve(sysfs, relpath, &canon) < 0)
+            return -1;
+        if (!canon)
+            return 0;
+        return ndSysfsDirOpen(sysfs, canon, ret_dir);
+    }
+    if (fd < 0) {
+        if (errnoIsMissing(errno))
+            return 0;
+        sysfsReportOpenError(sysfs, errno, relpath);
+        return -1;
+    }
+    if (sysfsFdRelpath(sysfs, fd, relpath, &canon) < 0) {
+        close(fd);
+        return -1;
+    }
+    dir = g_new0(ndSysfsDir, 1);
+    dir->sysfs = sysfs;
+    dir->fd = fd;
+    dir->relpath = g_steal_pointer(&canon);
+    *ret_dir = dir;
+    return 0;
 }
 
 /**

@@ -138,6 +138,11 @@ typedef struct _ndSysfsDir ndSysfsDir;
 /* Returns 0 with *ret_dir, 0 with NULL if @relpath does not exist or is
  * not a directory, -1 with an error (e.g. it leads out of the root). */
 int ndSysfsDirOpen(ndSysfs *sysfs, const char *relpath, ndSysfsDir **ret_dir);
+/* ndSysfsResolve() and ndSysfsDirOpen() of the canonical path in one walk:
+ * the directory's relpath is canonical.  Returns 0 (NULL if missing), -1
+ * with an error. */
+int ndSysfsDirOpenResolved(ndSysfs *sysfs, const char *relpath,
+                           ndSysfsDir **ret_dir);
 int ndSysfsDirOpenAt(ndSysfsDir *dir, const char *name, ndSysfsDir **ret_dir);
 void ndSysfsDirFree(ndSysfsDir *dir);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndSysfsDir, ndSysfsDirFree);
