@@ -334,6 +334,14 @@ testCreateDestroy(void)
     g_assert_nonnull(strstr(parent_xml, "<availableInstances>15</availableInstances>"));
     avail = testSimRead(sim, "class/mdev_bus/0000:41:00.0/mdev_supported_types/nvidia-256/available_instances");
     g_assert_cmpstr(avail, ==, "15\n");
+    /* the same type id on the other GPU: its name and API shared, its
+     * count its own */
+    g_clear_pointer(&parent_xml, g_free);
+    parent_xml = ndDriverGetXMLDesc(drv, GPU2, 0);
+    g_assert_nonnull(strstr(parent_xml, "<type id='nvidia-256'>\n"
+                                        "        <name>GRID T4-1Q</name>\n"
+                                        "        <deviceAPI>vfio-pci</deviceAPI>\n"
+                                        "        <availableInstances>16</availableInstances>\n"));
 
     mdevs = listAll(drv, VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV);
     g_assert_cmpstr(mdevs, ==, NAME1);
