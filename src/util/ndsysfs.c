@@ -415,18 +415,42 @@ errnoIsMissing(int errnum)
     return errnum == ENOENT || errnum == ENOTDIR;
 }
 
-/* Reads at most @max bytes of @fd; sets *ret_truncated if there was more. */
+/* Reads at most @max bytes of @fd; sets *ret_truncated if there was more.
+ * *ret_data gets exactly the bytes read and a NUL.
+ *
+ * A sysfs attribute is at most a page, so the read goes to a page on the
+ * stack and only a larger file (a hostile tree's) makes the buffer grow
+ * towards @max.  Allocating @max up front cost 64 KiB per attribute read,
+ * and was kept as the value: a string read from sysfs held 64 KiB. */
+#define SYSFS_READ_STACK 4096
+
 static int
 sysfsReadFd(int fd, size_t max, char **ret_data, size_t *ret_len,
             bool *ret_truncated)
 {
-    g_autofree char *buf = g_malloc(max + 2);
+    char stackbuf[SYSFS_READ_STACK];
+    g_autofree char *heapbuf = NULL;
+    char *buf = stackbuf;
+    size_t cap = MIN(max + 1, sizeof(stackbuf));
     size_t len = 0;
 
     /* Read one byte more than allowed to tell "exactly max" from "more". */
     while (len < max + 1) {
-        ssize_t n = read(fd, buf + len, max + 1 - len);
+        size_t want;
+        ssize_t n;
 
+        if (len == cap) {
+            cap = MIN(max + 1, cap * 4);
+            if (buf == stackbuf) {
+                heapbuf = g_malloc(cap);
+                memcpy(heapbuf, stackbuf, len);
+            } else {
+                heapbuf = g_realloc(heapbuf, cap);
+            }
+            buf = heapbuf;
+        }
+        want = cap - len;
+        n = read(fd, buf + len, want);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -439,14 +463,15 @@ sysfsReadFd(int fd, size_t max, char **ret_data, size_t *ret_len,
          * of a regular file is its end: sysfs hands out a whole attribute
          * in one read. Asking again for the 0 would be one more round trip
          * per file on FUSE (mdevsim). */
-        if ((size_t) n < max + 1 - (len - n))
+        if ((size_t) n < want)
             break;
     }
     *ret_truncated = len > max;
     if (len > max)
         len = max;
-    buf[len] = '\0';
-    *ret_data = g_steal_pointer(&buf);
+    *ret_data = g_malloc(len + 1);
+    memcpy(*ret_data, buf, len);
+    (*ret_data)[len] = '\0';
     *ret_len = len;
     return 0;
 }

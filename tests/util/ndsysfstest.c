@@ -440,6 +440,57 @@ removeScratch(const char *dir)
     }
 }
 
+/* Files around the page read on the stack (4096 bytes) and the growth
+ * steps after it come back whole, byte for byte, each read at its own
+ * length and no more. */
+static void
+testReadSizes(void)
+{
+    g_autoptr(ndSysfs) sysfs = NULL;
+    g_autofree char *dir = makeScratch(&sysfs);
+    g_autofree char *f = g_build_filename(dir, "attr", NULL);
+    const size_t sizes[] = { 0, 1, 4095, 4096, 4097, 16383, 16384, 16385,
+                             40000, ND_SYSFS_READ_MAX - 1 };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        g_autofree char *content = g_malloc(sizes[i] + 1);
+        g_autofree char *value = NULL;
+        g_autofree char *data = NULL;
+        size_t len = 0;
+        size_t j;
+
+        /* no trailing whitespace: ReadString strips it */
+        for (j = 0; j < sizes[i]; j++)
+            content[j] = 'a' + (j * 7 + j / 26) % 26;
+        content[sizes[i]] = '\0';
+        g_assert_true(g_file_set_contents(f, content, sizes[i], NULL));
+        g_assert_cmpint(ndSysfsReadString(sysfs, "attr", &value), ==, 0);
+        g_assert_cmpstr(value, ==, content);
+        g_assert_cmpint(ndSysfsReadFile(sysfs, "attr", ND_SYSFS_READ_MAX,
+                                        &data, &len), ==, 0);
+        g_assert_cmpuint(len, ==, sizes[i]);
+        g_assert_cmpmem(data, len, content, sizes[i]);
+        g_assert_cmpint(data[len], ==, '\0');
+        g_clear_pointer(&data, g_free);
+        /* a cap inside the stack page and one past it */
+        if (sizes[i] > 100) {
+            g_assert_cmpint(ndSysfsReadFile(sysfs, "attr", 100, &data, &len),
+                            ==, 0);
+            g_assert_cmpuint(len, ==, 100);
+            g_assert_cmpmem(data, len, content, 100);
+            g_clear_pointer(&data, g_free);
+        }
+        if (sizes[i] > 5000) {
+            g_assert_cmpint(ndSysfsReadFile(sysfs, "attr", 5000, &data, &len),
+                            ==, 0);
+            g_assert_cmpuint(len, ==, 5000);
+            g_assert_cmpmem(data, len, content, 5000);
+        }
+    }
+    removeScratch(dir);
+}
+
 static void
 testWriteRaw(void)
 {
@@ -546,6 +597,7 @@ main(int argc, char **argv)
     g_test_add_func("/sysfs/links", testLinks);
     g_test_add_func("/sysfs/containment", testContainment);
     g_test_add_func("/sysfs/list-dir", testListDir);
+    g_test_add_func("/sysfs/read-sizes", testReadSizes);
     g_test_add_func("/sysfs/write-raw", testWriteRaw);
     g_test_add_func("/sysfs/dir", testDir);
     g_test_add_func("/sysfs/lookups", testLookups);
