@@ -14,6 +14,7 @@
 
 typedef struct {
     gboolean had_doctype;
+    char *detail;       /* the first fatal error, worded as libvirt does */
 } parseState;
 
 /* SAX hook: the tree builder calls this on "<!DOCTYPE". We never need a
@@ -34,9 +35,67 @@ rejectDoctype(void *user_data,
 
 static gsize xml_initialized;
 
-static void
-ignoreError(void *data G_GNUC_UNUSED, xmlError *err G_GNUC_UNUSED)
+/* The message libvirt gives for a document that is not well-formed:
+ * "URL:LINE: MESSAGE" (libxml2's message ends in a newline), the line of
+ * the document where the parser stopped, and under it a pointer to the
+ * column ('-' for each byte before it, tabs kept so that it lines up):
+ *
+ *     (node_device_definition):2: Opening and ending tag mismatch: ...
+ *       </capabilit>
+ *     --------------^
+ *
+ * An empty line shows as "(null)", as libvirt shows it. */
+static char *
+parseErrorDetail(xmlParserCtxt *pctxt, const xmlError *err)
 {
+    const xmlChar *at = pctxt->input->cur;
+    const xmlChar *base = pctxt->input->base;
+    const xmlChar *cur = at;
+    const xmlChar *end;
+    g_autofree char *line = NULL;
+    g_autoptr(GString) pointer = g_string_new(NULL);
+    size_t col;
+    size_t i;
+
+    if (cur && base) {
+        /* back over the line breaks the parser stopped on, then to the
+         * start of the line */
+        while (cur > base && (*cur == '\n' || *cur == '\r'))
+            cur--;
+        while (cur > base && *cur != '\n' && *cur != '\r')
+            cur--;
+        if (*cur == '\n' || *cur == '\r')
+            cur++;
+        /* a stop on a line break at the very start leaves cur past it:
+         * the pointer then runs the whole line, as libvirt's does */
+        col = cur <= at ? (size_t) (at - cur) : SIZE_MAX;
+        for (end = cur; *end && *end != '\n' && *end != '\r'; end++)
+            ;
+        if (end > cur)
+            line = g_strndup((const char *) cur, end - cur);
+        for (i = 0; line && i < col && line[i]; i++)
+            g_string_append_c(pointer, line[i] == '\t' ? '\t' : '-');
+    }
+    g_string_append_c(pointer, '^');
+    return g_strdup_printf(_("%1$s:%2$d: %3$s%4$s\n%5$s"),
+                           err->file ? err->file : "", err->line,
+                           err->message, line ? line : "(null)",
+                           pointer->str);
+}
+
+/* Structured error callback of the parser (libxml2 < 2.12 passes a
+ * non-const error): keeps the first fatal error with the parser's
+ * position at that moment; later errors follow from the first. */
+static void
+recordError(void *user_data, xmlError *err)
+{
+    xmlParserCtxt *pctxt = user_data;
+    parseState *state = pctxt->_private;
+
+    if (state->detail || !err || err->level != XML_ERR_FATAL ||
+        !err->message || !pctxt->input)
+        return;
+    state->detail = parseErrorDetail(pctxt, err);
 }
 
 /**
@@ -50,18 +109,19 @@ ignoreError(void *data G_GNUC_UNUSED, xmlError *err G_GNUC_UNUSED)
 xmlDoc *
 ndXMLParse(const char *xml, const char *root_name, xmlXPathContext **ret_ctxt)
 {
-    parseState state = { FALSE };
+    parseState state = { FALSE, NULL };
     xmlParserCtxt *pctxt = NULL;
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlXPathContext) ctxt = NULL;
+    /* the URL libxml2 names in its errors, as libvirt names it */
+    const char *url = _("(node_device_definition)");
     xmlNode *root;
     size_t len;
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
 
-    if (!xml || xml[0] == '\0') {
-        ndReportError(ND_ERR_XML_ERROR, _("the node device XML document is empty"));
-        return NULL;
-    }
+    /* an empty document is libxml2's "Document is empty", as in libvirt */
+    if (!xml)
+        xml = "";
     len = strnlen(xml, ND_MAX_XML_SIZE + 1);
     if (len > ND_MAX_XML_SIZE) {
         ndReportError(ND_ERR_XML_ERROR,
@@ -83,41 +143,34 @@ ndXMLParse(const char *xml, const char *root_name, xmlXPathContext **ret_ctxt)
     pctxt->_private = &state;
     pctxt->sax->internalSubset = rejectDoctype;
     /* errors are reported through ndReportError, never printed */
-    pctxt->sax->serror = ignoreError;
+    pctxt->sax->serror = recordError;
 
-    doc = xmlCtxtReadMemory(pctxt, xml, (int) len, "node_device_definition",
-                            NULL, opts);
+    doc = xmlCtxtReadMemory(pctxt, xml, (int) len, url, NULL, opts);
+    xmlFreeParserCtxt(pctxt);
     if (state.had_doctype) {
-        xmlFreeParserCtxt(pctxt);
+        g_free(state.detail);
         ndReportError(ND_ERR_XML_ERROR,
                       _("a DOCTYPE is not allowed in node device XML"));
         return NULL;
     }
-    if (!doc || !pctxt->wellFormed) {
-        const xmlError *err = xmlCtxtGetLastError(pctxt);
-        g_autofree char *msg = NULL;
-        int line = 0;
-
-        if (err && err->message) {
-            msg = g_strdup(err->message);
-            g_strchomp(msg);
-            line = err->line;
-        } else {
-            msg = g_strdup(_("unknown parser error"));
-        }
-        xmlFreeParserCtxt(pctxt);
-        ndReportError(ND_ERR_XML_DETAIL,
-                      _("malformed node device XML at line %1$d: %2$s"),
-                      line, msg);
+    if (state.detail || !doc) {
+        if (state.detail)
+            ndReportError(ND_ERR_XML_DETAIL, "%s", state.detail);
+        else
+            ndReportError(ND_ERR_XML_ERROR,
+                          _("failed to parse xml document '%1$s'"),
+                          "[inline data]");
+        g_free(state.detail);
         return NULL;
     }
-    xmlFreeParserCtxt(pctxt);
 
     root = xmlDocGetRootElement(doc);
     if (!root || !xmlStrEqual(root->name, BAD_CAST root_name)) {
-        ndReportError(ND_ERR_XML_ERROR,
-                      _("unexpected root element <%1$s>, expecting <%2$s>"),
-                      root ? (const char *) root->name : "", root_name);
+        /* libvirt's XML helpers report this one, in their domain */
+        ndReportErrorFull(ND_FROM_XML, ND_ERR_XML_ERROR,
+                          __FILE__, __func__, __LINE__,
+                          _("expecting root element of '%1$s', not '%2$s'"),
+                          root_name, root ? (const char *) root->name : "");
         return NULL;
     }
 

@@ -800,16 +800,19 @@ capParseXML(xmlXPathContext *ctxt, const ndNodeDeviceDef *def, xmlNode *node,
     int type;
     int rc = -1;
 
+    /* libvirt reports these two from its XML helpers, in their domain */
     if (!type_str) {
-        ndReportError(ND_ERR_XML_ERROR,
-                      _("missing type attribute of <capability> for '%1$s'"),
-                      def->name);
+        ndReportErrorFull(ND_FROM_XML, ND_ERR_XML_ERROR,
+                          __FILE__, __func__, __LINE__,
+                          _("missing type attribute of <capability> for '%1$s'"),
+                          def->name);
         return -1;
     }
     if ((type = ndNodeDevCapTypeFromString(type_str)) < 0) {
-        ndReportError(ND_ERR_XML_ERROR,
-                      _("unknown capability type '%1$s' for '%2$s'"),
-                      type_str, def->name);
+        ndReportErrorFull(ND_FROM_XML, ND_ERR_XML_ERROR,
+                          __FILE__, __func__, __LINE__,
+                          _("unknown capability type '%1$s' for '%2$s'"),
+                          type_str, def->name);
         return -1;
     }
     if (!ndNodeDevCapTypeIsSupported(type)) {

@@ -192,13 +192,19 @@ driverLockRead(ndDriver *drv)
     return TRUE;
 }
 
+/* Refuses flags outside @allowed as libvirt's virCheckFlags() does: code
+ * VIR_ERR_INVALID_ARG, its message without the "invalid argument" prefix,
+ * naming libvirt's driver function @func (so that a client sees the same
+ * text from either daemon). */
 static gboolean
 driverCheckFlags(unsigned int flags, unsigned int allowed, const char *func)
 {
     if (flags & ~allowed) {
-        ndReportError(ND_ERR_INVALID_ARG,
-                      _("unsupported flags (0x%1$x) in function %2$s"),
-                      flags & ~allowed, func);
+        g_autofree char *msg =
+            g_strdup_printf(_("unsupported flags (0x%1$x) in function %2$s"),
+                            flags & ~allowed, func);
+
+        ndReportErrorRaw(ND_FROM_NODEDEV, ND_ERR_INVALID_ARG, msg);
         return FALSE;
     }
     return TRUE;
@@ -506,7 +512,7 @@ driverList(ndDriver *drv, const char *cap, unsigned int flags,
 int
 ndDriverNumOfDevices(ndDriver *drv, const char *cap, unsigned int flags)
 {
-    if (!driverCheckFlags(flags, ND_LIST_ALL, __func__))
+    if (!driverCheckFlags(flags, 0, "nodeNumOfDevices"))
         return -1;
     return driverList(drv, cap, flags, NULL);
 }
@@ -518,7 +524,7 @@ int
 ndDriverListDevices(ndDriver *drv, const char *cap, unsigned int flags,
                     char ***ret_names)
 {
-    if (!driverCheckFlags(flags, ND_LIST_ALL, __func__))
+    if (!driverCheckFlags(flags, 0, "nodeListDevices"))
         return -1;
     return driverList(drv, cap, flags, ret_names);
 }
@@ -529,7 +535,7 @@ ndDriverListDevices(ndDriver *drv, const char *cap, unsigned int flags,
 int
 ndDriverListAllDevices(ndDriver *drv, unsigned int flags, char ***ret_names)
 {
-    if (!driverCheckFlags(flags, ND_LIST_ALL, __func__))
+    if (!driverCheckFlags(flags, ND_LIST_ALL, "nodeConnectListAllNodeDevices"))
         return -1;
     return driverList(drv, NULL, flags, ret_names);
 }
@@ -631,7 +637,7 @@ ndDriverGetXMLDesc(ndDriver *drv, const char *name, unsigned int flags)
     unsigned int fmt = 0;
     char *xml = NULL;
 
-    if (!driverCheckFlags(flags, ND_XML_INACTIVE, __func__))
+    if (!driverCheckFlags(flags, ND_XML_INACTIVE, "nodeDeviceGetXMLDesc"))
         return NULL;
     if (!driverLockRead(drv))
         return NULL;
@@ -784,6 +790,17 @@ driverCheckType(ndDriver *drv, ndDevice *parent, const char *type,
     int rc;
 
     if (!parent->mdev_bus) {
+        /* libvirt needs a parent's address to name it to mdevctl, and
+         * refuses one without (such as 'computer') with this code and
+         * message; one with an address gets the plain reason */
+        if (!ndDeviceHasCap(parent, ND_NODE_DEV_CAP_PCI_DEV) &&
+            !ndDeviceHasCap(parent, ND_NODE_DEV_CAP_CSS_DEV) &&
+            !ndDeviceHasCap(parent, ND_NODE_DEV_CAP_AP_MATRIX)) {
+            ndReportError(ND_ERR_PARSE_FAILED,
+                          _("Unable to find address for parent device '%1$s'"),
+                          ndDeviceGetName(parent));
+            return -1;
+        }
         ndReportError(ND_ERR_CONFIG_UNSUPPORTED,
                       _("parent device '%1$s' does not support mediated devices"),
                       ndDeviceGetName(parent));
@@ -1090,7 +1107,8 @@ ndDriverCreateXML(ndDriver *drv, const char *xml, unsigned int flags)
     ndDevice *parent;
     int rc;
 
-    if (!driverCheckFlags(flags, VIR_NODE_DEVICE_CREATE_XML_VALIDATE, __func__))
+    if (!driverCheckFlags(flags, VIR_NODE_DEVICE_CREATE_XML_VALIDATE,
+                          "nodeDeviceCreateXML"))
         return NULL;
     if (!(def = driverParseMdevXML(xml, ND_NODE_DEVICE_PARSE_CREATE, flags)))
         return NULL;
@@ -1124,12 +1142,14 @@ driverStart(ndDriver *drv, const char *name)
     g_mutex_lock(&drv->lock);
     if (!(dev = driverFindDevice(drv, name)))
         goto cleanup;
-    if (!ndDeviceIsMdev(dev)) {
-        ndReportError(ND_ERR_CONFIG_UNSUPPORTED, _("Unsupported device type"));
-        goto cleanup;
-    }
+    /* libvirt's order: an active device (every device but an mdev is) is
+     * "already active" before its type is looked at */
     if (dev->active || dev->busy) {
         ndReportError(ND_ERR_OPERATION_INVALID, _("Device is already active"));
+        goto cleanup;
+    }
+    if (!ndDeviceIsMdev(dev)) {
+        ndReportError(ND_ERR_CONFIG_UNSUPPORTED, _("Unsupported device type"));
         goto cleanup;
     }
     if (!dev->mdevctl) {
@@ -1173,7 +1193,7 @@ driverStart(ndDriver *drv, const char *name)
 int
 ndDriverCreate(ndDriver *drv, const char *name, unsigned int flags)
 {
-    if (!driverCheckFlags(flags, 0, __func__))
+    if (!driverCheckFlags(flags, 0, "nodeDeviceCreate"))
         return -1;
     return driverStart(drv, name);
 }
@@ -1296,7 +1316,8 @@ ndDriverDefineXML(ndDriver *drv, const char *xml, unsigned int flags)
     ndDevice *dev;
     guint i;
 
-    if (!driverCheckFlags(flags, VIR_NODE_DEVICE_DEFINE_XML_VALIDATE, __func__))
+    if (!driverCheckFlags(flags, VIR_NODE_DEVICE_DEFINE_XML_VALIDATE,
+                          "nodeDeviceDefineXML"))
         return NULL;
     if (!(def = driverParseMdevXML(xml, ND_NODE_DEVICE_PARSE_DEFINE, flags)))
         return NULL;
@@ -1381,7 +1402,7 @@ ndDriverUndefine(ndDriver *drv, const char *name, unsigned int flags)
     g_autofree char *uuid = NULL;
     ndDevice *dev;
 
-    if (!driverCheckFlags(flags, 0, __func__))
+    if (!driverCheckFlags(flags, 0, "nodeDeviceUndefine"))
         return -1;
     g_mutex_lock(&drv->config_lock);
     g_mutex_lock(&drv->lock);

@@ -7,7 +7,8 @@
  * reports the error (nderror.h) on the calling thread and returns -1/NULL.
  * Flags are libvirt's (<libvirt/libvirt-nodedev.h>) and are checked: an
  * unknown flag bit gives ND_ERR_INVALID_ARG "unsupported flags (0x%x) in
- * function %s", as libvirt's virCheckFlags does.
+ * function %s" (no prefix, libvirt's own function name), as libvirt's
+ * virCheckFlags does.
  */
 #pragma once
 
@@ -37,7 +38,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndDriver, ndDriverFree);
 /* Listing. @cap is a capability name ("mdev", "mdev_types", "pci", ...) or
  * NULL for all; @flags are VIR_CONNECT_LIST_NODE_DEVICES_* (cap bits are an
  * OR filter, nested mdev_types counts; ACTIVE/INACTIVE and
- * PERSISTENT/TRANSIENT filter only when one of the pair is set).
+ * PERSISTENT/TRANSIENT filter only when one of the pair is set) for
+ * ndDriverListAllDevices; ndDriverNumOfDevices and ndDriverListDevices take
+ * no flags (0), as libvirt's virNodeNumOfDevices and virNodeListDevices.
  * Names are returned in a stable order (the device list's order), as a
  * NULL-terminated vector the caller frees; the return value is the count. */
 int ndDriverNumOfDevices(ndDriver *drv, const char *cap, unsigned int flags);

@@ -710,6 +710,51 @@ jobRun(gpointer data, gpointer user_data)
 }
 
 /* Main loop: one whole CALL of the remote program. */
+/* Node-device procedures of libvirt's protocol that a node-device daemon
+ * has no driver for: host PCI detach, re-attach and reset belong to the
+ * hypervisor driver (virtqemud). libvirtd on a nodedev:// connection
+ * answers them "this function is not supported by the connection driver"
+ * with the public function's name, after its read-only check; so do we,
+ * rather than "unknown procedure", which reads as a broken daemon. */
+static const struct {
+    int proc;
+    const char *api;
+} refused[] = {
+    { 118, "virNodeDeviceDettach" },      /* NODE_DEVICE_DETTACH */
+    { 119, "virNodeDeviceReAttach" },     /* NODE_DEVICE_RE_ATTACH */
+    { 120, "virNodeDeviceReset" },        /* NODE_DEVICE_RESET */
+    { 301, "virNodeDeviceDetachFlags" },  /* NODE_DEVICE_DETACH_FLAGS */
+};
+
+static const char *
+refusedFind(int proc)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(refused); i++) {
+        if (refused[i].proc == proc)
+            return refused[i].api;
+    }
+    return NULL;
+}
+
+/* Answers a call of a refused procedure (above) as libvirtd does. */
+static void
+clientRefuse(ndRPCClient *c, const ndr_message_header *hdr, const char *api)
+{
+    if (!c->opened) {
+        ndReportErrorFull(ND_FROM_RPC, ND_ERR_INTERNAL_ERROR,
+                          __FILE__, __func__, __LINE__,
+                          "%s", _("connection not open"));
+    } else if (c->readonly) {
+        ndReportError(ND_ERR_OPERATION_DENIED,
+                      _("read only access prevents %1$s"), api);
+    } else {
+        ndReportError(ND_ERR_NO_SUPPORT, "%s", api);
+    }
+    clientQueueError(c, hdr);
+}
+
 static void
 clientDispatchCall(ndRPCClient *c, const ndr_message_header *hdr,
                    const guint8 *payload, gsize len)
@@ -723,6 +768,10 @@ clientDispatchCall(ndRPCClient *c, const ndr_message_header *hdr,
         ndReportErrorFull(ND_FROM_RPC, ND_ERR_RPC, __FILE__, __func__, __LINE__,
                           _("unexpected message status '%1$u'"), (guint) hdr->status);
         clientQueueError(c, hdr);
+        return;
+    }
+    if (!info && refusedFind(hdr->proc)) {
+        clientRefuse(c, hdr, refusedFind(hdr->proc));
         return;
     }
     if (!info || (info->flags & ND_RPC_PROC_SERVER_ONLY)) {

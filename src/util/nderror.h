@@ -33,6 +33,7 @@ typedef enum {
 
 typedef enum {
     ND_FROM_NONE = VIR_FROM_NONE,
+    ND_FROM_XML = VIR_FROM_XML,
     ND_FROM_RPC = VIR_FROM_RPC,
     ND_FROM_NODEDEV = VIR_FROM_NODEDEV,
 } ndErrorDomain;

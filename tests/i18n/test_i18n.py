@@ -66,7 +66,7 @@ def test_template_has_messages_from_every_layer():
     with tempfile.TemporaryDirectory() as tmp:
         ids = msgids(fresh_template(tmp))
     # one message each from conf, node_device, rpc, remote and util
-    for text in ("the node device XML document is empty",
+    for text in ("a DOCTYPE is not allowed in node device XML",
                  "no node device with matching name '%1$s'",
                  "read only access prevents %1$s",
                  "unknown setting '%1$s' in '%2$s'",

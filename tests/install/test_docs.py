@@ -14,7 +14,8 @@ TOP = os.environ["ND_TOP_SRCDIR"]
 PREFIXES = ("unsupported configuration: ", "Requested operation is not valid: ",
             "Node device not found: ", "invalid argument: ", "operation failed: ",
             "XML error: ", "operation forbidden: ", "internal error: ",
-            "XML document failed to validate against schema: ")
+            "XML document failed to validate against schema: ",
+            "failed to parse configuration file ")
 
 
 def messages():

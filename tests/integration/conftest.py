@@ -4,4 +4,4 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ndtest import daemon, make_daemon  # noqa: E402,F401
+from ndtest import daemon, make_daemon, real_libvirtd  # noqa: E402,F401

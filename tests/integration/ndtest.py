@@ -325,6 +325,109 @@ class RawClient:
             return True
 
 
+# ---- the real libvirtd, for side-by-side comparisons -----------------------
+
+LIBVIRTD = "/usr/sbin/libvirtd"
+
+LIBVIRTD_CONF = """unix_sock_dir = "{run}"
+unix_sock_rw_perms = "0700"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+listen_tls = 0
+listen_tcp = 0
+log_outputs = "1:file:{log}"
+"""
+
+# In a private mount namespace: empty tmpfs over libvirt's state and
+# configuration directories (so that nothing of the host's libvirt is read
+# or changed, and no network or guest is started), and a libvirt-qemu user
+# that exists only there (libvirtd's qemu driver refuses to load without).
+LIBVIRTD_SCRIPT = r"""
+set -e
+dir=$1
+for d in /run/libvirt /var/lib/libvirt /var/cache/libvirt /etc/libvirt; do
+    mkdir -p "$d"
+    mount -t tmpfs tmpfs "$d"
+done
+cp /etc/passwd "$dir/passwd"
+cp /etc/group "$dir/group"
+if ! grep -q '^libvirt-qemu:' "$dir/passwd"; then
+    echo 'libvirt-qemu:x:64055:64055::/var/lib/libvirt:/usr/sbin/nologin' >> "$dir/passwd"
+    echo 'libvirt-qemu:x:64055:' >> "$dir/group"
+fi
+mount --bind "$dir/passwd" /etc/passwd
+mount --bind "$dir/group" /etc/group
+exec "$2" --config "$dir/libvirtd.conf" --pid-file "$dir/libvirtd.pid"
+"""
+
+
+class RealLibvirtd:
+    """libvirtd 9.0 from Debian's libvirt-daemon in the foreground, in a
+    private mount namespace, with throwaway state and its own sockets; it
+    serves this machine's real /sys, read-only for what the tests do."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="nd-libvirtd-")
+        run = os.path.join(self.dir, "run")
+        os.mkdir(run)
+        self.logfile = os.path.join(self.dir, "libvirtd.log")
+        with open(os.path.join(self.dir, "libvirtd.conf"), "w", encoding="utf-8") as fh:
+            fh.write(LIBVIRTD_CONF.format(run=run, log=self.logfile))
+        self.uri = "nodedev:///system?socket=" + os.path.join(run, "libvirt-sock")
+        import libvirt
+        with open(os.path.join(self.dir, "stderr"), "w", encoding="utf-8") as err:
+            self.proc = subprocess.Popen(
+                ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                 LIBVIRTD_SCRIPT, "sh", self.dir, LIBVIRTD],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            try:
+                conn = libvirt.open(self.uri)
+                conn.listAllDevices(0)
+                conn.close()
+                return
+            except libvirt.libvirtError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    log = self.log()
+                    self.stop()
+                    raise RuntimeError("libvirtd did not start: " + log)
+                time.sleep(0.05)
+
+    def log(self):
+        out = []
+        for name in ("stderr", "libvirtd.log"):
+            try:
+                with open(os.path.join(self.dir, name), encoding="utf-8",
+                          errors="replace") as fh:
+                    out.append(fh.read()[-4000:])
+            except OSError:
+                pass
+        return "\n".join(out)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return self.proc.returncode
+
+
+def real_libvirtd_missing():
+    """Why the real libvirtd cannot be run here, or None."""
+    if os.geteuid() != 0:
+        return "needs root (a mount namespace)"
+    if not os.access(LIBVIRTD, os.X_OK):
+        return LIBVIRTD + " is not installed (Debian package libvirt-daemon)"
+    if not shutil.which("unshare"):
+        return "unshare is not installed"
+    return None
+
+
 # ---- fixtures (imported by the conftest.py files) --------------------------
 
 @pytest.fixture
@@ -353,3 +456,13 @@ def make_daemon():
         rc = d.stop()
         assert alive, "virtmdevd died: " + log
         assert rc == 0, log
+
+
+@pytest.fixture(scope="module")
+def real_libvirtd():
+    why = real_libvirtd_missing()
+    if why:
+        pytest.skip(why)
+    lvd = RealLibvirtd()
+    yield lvd
+    lvd.stop()

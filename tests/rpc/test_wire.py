@@ -74,6 +74,37 @@ def test_unknown_procedure(daemon, proc):
     assert_serving(daemon)
 
 
+@pytest.mark.parametrize("proc,api", [(118, "virNodeDeviceDettach"),
+                                      (119, "virNodeDeviceReAttach"),
+                                      (120, "virNodeDeviceReset"),
+                                      (301, "virNodeDeviceDetachFlags")])
+def test_host_device_procedures_not_supported(daemon, proc, api):
+    """PCI detach, re-attach and reset belong to the hypervisor driver:
+    refused as libvirtd refuses them on a nodedev:// connection (no
+    support, named by the public function), read-only first, and only on
+    an open connection."""
+    c = RawClient(daemon.sock)
+    status, payload = c.call(proc, xdr_string("computer"))
+    assert status == ERROR
+    assert decode_error(payload)["message"] == "internal error: connection not open"
+    c.open()
+    status, payload = c.call(proc, xdr_string("computer"))
+    assert status == ERROR
+    msg = "this function is not supported by the connection driver: " + api
+    assert decode_error(payload) == {
+        "code": 3, "domain": 22, "level": 2, "message": msg,
+        "str1": "this function is not supported by the connection driver: %s",
+        "str2": api, "str3": None, "int1": -1, "int2": -1}
+    ro = RawClient(daemon.sock_ro)
+    ro.open()
+    status, payload = ro.call(proc, xdr_string("computer"))
+    assert status == ERROR
+    err = decode_error(payload)
+    assert (err["code"], err["domain"], err["message"]) == (
+        29, 22, "operation forbidden: read only access prevents " + api)
+    assert_serving(daemon)
+
+
 def test_bad_program_and_version(daemon):
     c = RawClient(daemon.sock)
     status, payload = c.call(66, prog=0x12345678)
