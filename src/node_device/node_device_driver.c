@@ -627,6 +627,23 @@ ndDriverLookup(ndDriver *drv, const char *name)
 }
 
 /**
+ * ndDriverLookupSCSIHostByWWN: see node_device_driver.h.
+ */
+int
+ndDriverLookupSCSIHostByWWN(ndDriver *drv, const char *wwnn, const char *wwpn,
+                            unsigned int flags, char **ret_name)
+{
+    (void) drv;
+    *ret_name = NULL;
+    if (!driverCheckFlags(flags, 0, "nodeDeviceLookupSCSIHostByWWN"))
+        return -1;
+    ndReportError(ND_ERR_NO_NODE_DEVICE,
+                  _("no SCSI host with world wide node name '%1$s' and port name '%2$s'"),
+                  wwnn, wwpn);
+    return -1;
+}
+
+/**
  * ndDriverGetXMLDesc: see node_device_driver.h. A parent's mdev types and
  * their available instances are re-read from sysfs for every call.
  */

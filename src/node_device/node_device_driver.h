@@ -73,6 +73,16 @@ void ndDriverListAllDevicesMemoClear(ndDriver *drv);
  * "no node device with matching name '%s'". */
 int ndDriverLookup(ndDriver *drv, const char *name);
 
+/* The scsi_host device whose fc_host has world wide node name @wwnn and
+ * port name @wwpn. No flags are defined. This driver enumerates no SCSI
+ * hosts (an mdev host's devices are PCI, CSS and AP ones), so the answer
+ * is always -1 with ND_ERR_NO_NODE_DEVICE naming both; libvirtd 9.0 with
+ * no such host answers with no error at all ("An error occurred, but the
+ * cause is unknown"). Flags it refuses as libvirtd does. */
+int ndDriverLookupSCSIHostByWWN(ndDriver *drv, const char *wwnn,
+                                const char *wwpn, unsigned int flags,
+                                char **ret_name);
+
 /* @flags: VIR_NODE_DEVICE_XML_INACTIVE (1). mdev_types and
  * availableInstances are read fresh from sysfs. Caller frees. */
 char *ndDriverGetXMLDesc(ndDriver *drv, const char *name, unsigned int flags);

@@ -100,6 +100,20 @@ lookupByName(ndDriver *drv, const void *a, void *r)
 }
 
 static int
+lookupSCSIHostByWWN(ndDriver *drv, const void *a, void *r)
+{
+    const ndr_node_device_lookup_scsi_host_by_wwn_args *args = a;
+    ndr_node_device_lookup_scsi_host_by_wwn_ret *ret = r;
+    g_autofree char *name = NULL;
+
+    if (ndDriverLookupSCSIHostByWWN(drv, args->wwnn, args->wwpn, args->flags,
+                                    &name) < 0)
+        return -1;
+    ret->dev.name = g_steal_pointer(&name);
+    return 0;
+}
+
+static int
 getXMLDesc(ndDriver *drv, const void *a, void *r)
 {
     const ndr_node_device_name_flags_args *args = a;
@@ -309,6 +323,8 @@ ndRPCNodeDevHandlerFind(int proc)
         return listDevices;
     case NDR_PROC_NODE_DEVICE_LOOKUP_BY_NAME:
         return lookupByName;
+    case NDR_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN:
+        return lookupSCSIHostByWWN;
     case NDR_PROC_NODE_DEVICE_GET_XML_DESC:
         return getXMLDesc;
     case NDR_PROC_NODE_DEVICE_GET_PARENT:

@@ -108,6 +108,11 @@ static const ndRPCProcInfo procs[] = {
          /* ndr_connect_list_all_node_devices_ret, encoded ahead and kept
           * (see listAll() in ndrpcnodedev.c) */
          ndr_raw_payload, ND_RPC_PROC_INLINE),
+    PROC(NDR_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN,
+         "NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN",
+         "virNodeDeviceLookupSCSIHostByWWN",
+         ndr_node_device_lookup_scsi_host_by_wwn_args,
+         ndr_node_device_lookup_scsi_host_by_wwn_ret, ND_RPC_PROC_INLINE),
     PROC(NDR_PROC_CONNECT_REGISTER_CLOSE_CALLBACK,
          "CONNECT_REGISTER_CLOSE_CALLBACK", "virConnectRegisterCloseCallback",
          ndr_void, ndr_void, ND_RPC_PROC_CONNECTION),

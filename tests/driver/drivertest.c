@@ -218,6 +218,25 @@ testEnumDemo(void)
     g_assert_null(ndDriverGetXMLDesc(drv, GPU, 2));
     testAssertError(ND_ERR_INVALID_ARG,
                     "unsupported flags (0x2) in function nodeDeviceGetXMLDesc");
+
+    /* no SCSI hosts on an mdev host: not found, naming both names */
+    {
+        char *host = (char *) "unset";
+
+        g_assert_cmpint(ndDriverLookupSCSIHostByWWN(drv, "20000000c9831b4b",
+                                                    "10000000c9831b4b", 0,
+                                                    &host), ==, -1);
+        g_assert_null(host);
+        testAssertError(ND_ERR_NO_NODE_DEVICE,
+                        "Node device not found: no SCSI host with world wide "
+                        "node name '20000000c9831b4b' and port name "
+                        "'10000000c9831b4b'");
+        g_assert_cmpint(ndDriverLookupSCSIHostByWWN(drv, "a", "b", 1, &host),
+                        ==, -1);
+        testAssertError(ND_ERR_INVALID_ARG,
+                        "unsupported flags (0x1) in function "
+                        "nodeDeviceLookupSCSIHostByWWN");
+    }
 }
 
 static void

@@ -84,6 +84,7 @@ calls = [
     (428, xdr_string(xml) + xdr_uint(0)),
     (434, xdr_string("computer") + xdr_int(1)),
     (374, xdr_int(0) + xdr_uint(0)),
+    (297, xdr_string("20000000c9831b4b") + xdr_string("10000000c9831b4b") + xdr_uint(0)),
 ]
 session = b""
 for serial, (proc, args) in enumerate(calls, 1):

@@ -203,6 +203,13 @@ def test_errors(conn, daemon):
         (lambda: conn.nodeDeviceLookupByName("pci_0000_41_00_0").setAutostart(0),
          libvirt.VIR_ERR_OPERATION_UNSUPPORTED,
          "Operation not supported: Unsupported device type"),
+        # libvirtd 9.0 sets no error here ("An error occurred, but the
+        # cause is unknown"); an mdev host has no SCSI hosts
+        (lambda: conn.nodeDeviceLookupSCSIHostByWWN("20000000c9831b4b",
+                                                    "10000000c9831b4b", 0),
+         libvirt.VIR_ERR_NO_NODE_DEVICE,
+         "Node device not found: no SCSI host with world wide node name "
+         "'20000000c9831b4b' and port name '10000000c9831b4b'"),
     ]
     for fn, code, message in cases:
         assert error_of(fn) == (code, NODEDEV, message)
@@ -526,6 +533,8 @@ CASES = [
      lambda c: c.nodeDeviceLookupByName("computer").detachFlags("vfio", 0)),
     ("re-attach", SAME, lambda c: c.nodeDeviceLookupByName("computer").reAttach()),
     ("reset", SAME, lambda c: c.nodeDeviceLookupByName("computer").reset()),
+    ("SCSI host lookup flags", SAME,
+     lambda c: c.nodeDeviceLookupSCSIHostByWWN("20000000c9831b4b", "10000000c9831b4b", 1)),
     ("unknown capability", CODE, lambda c: c.nodeDeviceCreateXML(
         "<device><capability type='bogus'/></device>", 0)),
     ("capability without type", CODE, lambda c: c.nodeDeviceCreateXML(

@@ -105,6 +105,37 @@ def test_host_device_procedures_not_supported(daemon, proc, api):
     assert_serving(daemon)
 
 
+def test_scsi_host_lookup_by_wwn(daemon):
+    """297: an mdev host has no SCSI hosts; the lookup answers "not found"
+    naming both names (libvirtd 9.0 sets no error at all), read-only too,
+    and refuses flags as libvirtd does."""
+    args = xdr_string("20000000c9831b4b") + xdr_string("10000000c9831b4b")
+    c = RawClient(daemon.sock)
+    status, payload = c.call(297, args + xdr_uint(0))
+    assert status == ERROR
+    assert decode_error(payload)["message"] == "internal error: connection not open"
+    c.open()
+    ro = RawClient(daemon.sock_ro)
+    ro.open()
+    for client in (c, ro):
+        status, payload = client.call(297, args + xdr_uint(0))
+        assert status == ERROR
+        err = decode_error(payload)
+        assert (err["code"], err["domain"], err["message"]) == (
+            53, 22, "Node device not found: no SCSI host with world wide node "
+            "name '20000000c9831b4b' and port name '10000000c9831b4b'")
+    status, payload = c.call(297, args + xdr_uint(1))
+    assert status == ERROR
+    err = decode_error(payload)
+    assert (err["code"], err["domain"], err["message"]) == (
+        8, 22, "unsupported flags (0x1) in function nodeDeviceLookupSCSIHostByWWN")
+    # cut arguments: a decoding error, not a lookup
+    status, payload = c.call(297, xdr_string("20000000c9831b4b"))
+    assert status == ERROR
+    assert decode_error(payload)["code"] != 53
+    assert_serving(daemon)
+
+
 def test_bad_program_and_version(daemon):
     c = RawClient(daemon.sock)
     status, payload = c.call(66, prog=0x12345678)
