@@ -343,6 +343,38 @@ driverUUIDKnown(ndDriver *drv, const char *uuid)
     return FALSE;
 }
 
+/* Must hold drv->lock. The live counts of @parent's known types @ids, as
+ * ndMdevTypeListAvailable(). The first call opens each type's
+ * available_instances and keeps it open with the parent; later calls read
+ * each again from offset 0, one read a type where a listing, an open and a
+ * read were (on mdevsim each is a FUSE round trip). Files that stopped
+ * reading (the parent unregistered) or that were opened for other types
+ * are dropped, and the counts read by name. */
+static int
+driverReadAvailable(ndDriver *drv, ndDevice *parent, const char *const *ids,
+                    unsigned int *values, bool *readable)
+{
+    if (parent->avail_files &&
+        !ndMdevAvailFilesMatch(parent->avail_files, parent->mdev_bus, ids))
+        g_clear_pointer(&parent->avail_files, ndMdevAvailFilesFree);
+    if (!parent->avail_files &&
+        ndMdevAvailFilesOpen(drv->sysfs, parent->mdev_bus, ids,
+                             &parent->avail_files) < 0) {
+        ND_DEBUG("cannot keep the counts of '%s' open: %s",
+                 parent->mdev_bus, ndGetLastErrorMessage());
+        ndResetLastError();
+    }
+    if (parent->avail_files) {
+        if (ndMdevAvailFilesRead(parent->avail_files, values, readable) > 0)
+            return 1;
+        ND_DEBUG("the types of '%s' are gone: reading them by name",
+                 parent->mdev_bus);
+        g_clear_pointer(&parent->avail_files, ndMdevAvailFilesFree);
+    }
+    return ndMdevTypeListAvailable(drv->sysfs, parent->mdev_bus, ids,
+                                   values, readable);
+}
+
 /* Must hold drv->lock. Re-reads the types of @parent (if it is a
  * parent), refreshing the cached list (for XML: types and counts fresh). */
 static void
@@ -365,8 +397,7 @@ driverRefreshParent(ndDriver *drv, ndDevice *parent)
 
         for (i = 0; i < known->len; i++)
             ids[i] = ((ndMdevType *) g_ptr_array_index(known, i))->id;
-        rc = ndMdevTypeListAvailable(drv->sysfs, parent->mdev_bus, ids,
-                                     values, readable);
+        rc = driverReadAvailable(drv, parent, ids, values, readable);
         if (rc > 0) {
             /* a type whose count cannot be read is left out of this dump,
              * as a full read leaves it out; the next dump lists it again */

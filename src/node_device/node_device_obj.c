@@ -82,6 +82,7 @@ ndDeviceFree(ndDevice *dev)
     g_free(dev->parent_bus);
     ndMdevctlDefFree(dev->mdevctl);
     g_free(dev->avail_sig);
+    ndMdevAvailFilesFree(dev->avail_files);
     if (dev->other_types)
         g_ptr_array_unref(dev->other_types);
     g_free(dev);

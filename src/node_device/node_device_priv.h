@@ -11,6 +11,7 @@
 
 #include "conf/node_device_conf.h"
 #include "conf/node_device_mdevctl.h"
+#include "util/ndmdev.h"
 #include "util/ndsysfs.h"
 
 /* The most persistent definitions we load (each is a file on disk). */
@@ -52,6 +53,9 @@ struct _ndDevice {
     /* mdev parents only: "type=available;..." as last reported, so the
      * rescan can tell when to send UPDATE */
     char *avail_sig;
+    /* mdev parents only: the available_instances of its known types kept
+     * open for XML (see driverRefreshParent()), or NULL */
+    ndMdevAvailFiles *avail_files;
     /* the types of a parent without a pci, css or ap_matrix capability
      * (a virtual device such as mtty), which conf's model cannot hold:
      * shown as libvirt's top-level mdev_types (see ndDeviceFormat()) */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virtmdevd: main(): options, config file, sockets, simulation, signals. */
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -278,6 +280,22 @@ run(void)
     return 0;
 }
 
+/* The soft limit on open files up to the hard one (systemd gives 1024 and
+ * 524288): a parent's counts are kept open for XML (a quarter of the soft
+ * limit at most, see ndSysfsDirOpenFile()), 2048 files for 128 parents of
+ * 16 types; glib polls, so no select() limit applies. */
+static void
+raiseFileLimit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+        ND_DEBUG("cannot raise the limit on open files: %s", g_strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -315,6 +333,7 @@ main(int argc, char **argv)
     /* a client that goes away mid-write must not kill us (we also pass
      * MSG_NOSIGNAL) */
     signal(SIGPIPE, SIG_IGN);
+    raiseFileLimit();
     ret = run();
     argsClear();
     return ret;

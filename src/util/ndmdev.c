@@ -477,10 +477,12 @@ ndMdevTypeKnownNew(void)
  * caller reads them in full; -1 with an error (unsafe name, unlistable
  * directory).
  */
-int
-ndMdevTypeListAvailable(ndSysfs *sysfs, const char *parent,
-                        const char *const *type_ids, unsigned int *ret_values,
-                        bool *ret_readable)
+/* Opens @parent's mdev_supported_types and checks that its types are
+ * exactly @type_ids, in order. Returns 1 with *@ret_dir, 0 if they differ
+ * or the parent is gone, -1 with an error. */
+static int
+typesDirMatching(ndSysfs *sysfs, const char *parent,
+                 const char *const *type_ids, ndSysfsDir **ret_dir)
 {
     g_autofree char *rel = NULL;
     g_autoptr(ndSysfsDir) tsdir = NULL;
@@ -488,6 +490,7 @@ ndMdevTypeListAvailable(ndSysfs *sysfs, const char *parent,
     size_t i;
     size_t n = 0;
 
+    *ret_dir = NULL;
     if (checkParentName(parent) < 0)
         return -1;
     rel = g_build_filename(MDEV_BUS_CLASS, parent, "mdev_supported_types", NULL);
@@ -504,15 +507,155 @@ ndMdevTypeListAvailable(ndSysfs *sysfs, const char *parent,
     }
     if (type_ids[n])
         return 0;
+    *ret_dir = g_steal_pointer(&tsdir);
+    return 1;
+}
+
+int
+ndMdevTypeListAvailable(ndSysfs *sysfs, const char *parent,
+                        const char *const *type_ids, unsigned int *ret_values,
+                        bool *ret_readable)
+{
+    g_autoptr(ndSysfsDir) tsdir = NULL;
+    size_t i;
+    size_t n = g_strv_length((char **) type_ids);
+    int rc;
+
+    if ((rc = typesDirMatching(sysfs, parent, type_ids, &tsdir)) <= 0)
+        return rc;
     for (i = 0; i < n; i++) {
         g_autofree char *file = g_build_filename(type_ids[i],
                                                  "available_instances", NULL);
-        int rc = ndSysfsDirReadUInt(tsdir, file, 10, &ret_values[i]);
-
+        rc = ndSysfsDirReadUInt(tsdir, file, 10, &ret_values[i]);
         ret_readable[i] = rc > 0;
         if (rc < 0) {
             ND_DEBUG("skipping mdev type '%s' of '%s': %s", type_ids[i],
                      parent, ndGetLastErrorMessage());
+            ndResetLastError();
+        }
+    }
+    return 1;
+}
+
+/* ---- available_instances kept open -------------------------------------- */
+
+struct _ndMdevAvailFiles {
+    char *parent;
+    GStrv type_ids;
+    ndSysfsFile **files;    /* one per type, in order */
+};
+
+/**
+ * ndMdevAvailFilesFree:
+ * @files: the kept files or NULL
+ *
+ * Closes and frees them.
+ */
+void
+ndMdevAvailFilesFree(ndMdevAvailFiles *files)
+{
+    size_t i;
+
+    if (!files)
+        return;
+    for (i = 0; files->type_ids && files->type_ids[i]; i++)
+        ndSysfsFileFree(files->files[i]);
+    g_free(files->files);
+    g_strfreev(files->type_ids);
+    g_free(files->parent);
+    g_free(files);
+}
+
+/**
+ * ndMdevAvailFilesOpen:
+ * @sysfs: the tree
+ * @parent: the parent's name in class/mdev_bus
+ * @type_ids: the type ids the caller knows, NULL-terminated, in the order
+ *            ndMdevTypeList() returns them
+ * @ret_files: the available_instances of each, kept open, or NULL
+ *
+ * Opens the available_instances of each of @parent's types, to be read
+ * again with ndMdevAvailFilesRead(): one read a type, with no listing and
+ * no lookup.  The kernel makes a parent's types when the parent registers
+ * and removes them all when it unregisters, so while every file reads, the
+ * parent's types are still @type_ids.
+ *
+ * Returns 1 with *@ret_files; 0 with NULL if the parent's types are not
+ * exactly @type_ids, a count is missing, or no more files may be kept (read
+ * with ndMdevTypeListAvailable() then); -1 with an error.
+ */
+int
+ndMdevAvailFilesOpen(ndSysfs *sysfs, const char *parent,
+                     const char *const *type_ids, ndMdevAvailFiles **ret_files)
+{
+    g_autoptr(ndSysfsDir) tsdir = NULL;
+    ndMdevAvailFiles *files;
+    size_t n = g_strv_length((char **) type_ids);
+    size_t i;
+    int rc;
+
+    *ret_files = NULL;
+    if ((rc = typesDirMatching(sysfs, parent, type_ids, &tsdir)) <= 0)
+        return rc;
+    files = g_new0(ndMdevAvailFiles, 1);
+    files->parent = g_strdup(parent);
+    files->type_ids = g_strdupv((char **) type_ids);
+    files->files = g_new0(ndSysfsFile *, n + 1);
+    for (i = 0; i < n; i++) {
+        g_autofree char *name = g_build_filename(type_ids[i],
+                                                 "available_instances", NULL);
+
+        if ((rc = ndSysfsDirOpenFile(tsdir, name, &files->files[i])) <= 0) {
+            ndMdevAvailFilesFree(files);
+            return rc;
+        }
+    }
+    *ret_files = files;
+    return 1;
+}
+
+/**
+ * ndMdevAvailFilesMatch:
+ * @files: kept files
+ * @parent: a parent's name
+ * @type_ids: its known type ids, NULL-terminated
+ *
+ * Returns true if @files were opened for exactly these.
+ */
+bool
+ndMdevAvailFilesMatch(ndMdevAvailFiles *files, const char *parent,
+                      const char *const *type_ids)
+{
+    return g_str_equal(files->parent, parent) &&
+           g_strv_equal((const char *const *) files->type_ids, type_ids);
+}
+
+/**
+ * ndMdevAvailFilesRead:
+ * @files: kept files
+ * @ret_values: filled with each type's available_instances, in order
+ * @ret_readable: for each type, FALSE if its count could not be read or
+ *                is malformed (debug log), as ndMdevTypeListAvailable()
+ *
+ * Reads every count afresh, one read each.
+ * Returns 1 with both arrays filled; 0 if the parent's types are gone
+ * (it unregistered: free @files and read in full).
+ */
+int
+ndMdevAvailFilesRead(ndMdevAvailFiles *files, unsigned int *ret_values,
+                     bool *ret_readable)
+{
+    size_t i;
+
+    for (i = 0; files->type_ids[i]; i++) {
+        int rc = ndSysfsFileReadUInt(files->files[i], 10, &ret_values[i]);
+
+        if (rc == 0)
+            return 0;
+        ret_readable[i] = rc > 0;
+        if (rc < 0) {
+            ND_DEBUG("skipping mdev type '%s' of '%s': %s", files->type_ids[i],
+                     files->parent, ndGetLastErrorMessage());
             ndResetLastError();
         }
     }

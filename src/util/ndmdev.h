@@ -126,6 +126,26 @@ int ndMdevTypeListAvailable(ndSysfs *sysfs, const char *parent,
                             const char *const *type_ids,
                             unsigned int *ret_values, bool *ret_readable);
 
+/* A parent's available_instances files kept open, one per known type:
+ * re-reading them costs one read a type (sysfs makes the value afresh at
+ * offset 0), no listing, no lookup, no open. */
+typedef struct _ndMdevAvailFiles ndMdevAvailFiles;
+
+/* Returns 1 with *ret_files; 0 with NULL if the types are not exactly
+ * @type_ids, a count is missing or no more files may be kept open; -1 with
+ * an error. */
+int ndMdevAvailFilesOpen(ndSysfs *sysfs, const char *parent,
+                         const char *const *type_ids,
+                         ndMdevAvailFiles **ret_files);
+bool ndMdevAvailFilesMatch(ndMdevAvailFiles *files, const char *parent,
+                           const char *const *type_ids);
+/* Returns 1 with both arrays filled (as ndMdevTypeListAvailable()); 0 if
+ * the parent's types are gone (unregistered): free @files. */
+int ndMdevAvailFilesRead(ndMdevAvailFiles *files, unsigned int *ret_values,
+                         bool *ret_readable);
+void ndMdevAvailFilesFree(ndMdevAvailFiles *files);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndMdevAvailFiles, ndMdevAvailFilesFree);
+
 /* Reads one type.  Returns 1 with *ret_info, 0 with NULL if the parent or
  * the type does not exist, -1 with an error (unsafe names, missing
  * device_api, malformed available_instances, unreadable files). */

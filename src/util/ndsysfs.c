@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -588,19 +589,13 @@ locReportNotNumber(sysfsLoc loc, const char *name, const char *value)
                   shown, path);
 }
 
-static int
-locReadUInt(sysfsLoc loc, const char *name, unsigned int base,
-            unsigned int *ret_value)
+/* Parses @value as ndSysfsReadUInt() does; FALSE if it is not a number. */
+static bool
+parseUInt(const char *value, unsigned int base, unsigned int *ret_value)
 {
-    g_autofree char *value = NULL;
-    const char *digits;
+    const char *digits = value;
     guint64 num = 0;
 
-    if (locReadString(loc, name, &value) < 0)
-        return -1;
-    if (!value)
-        return 0;
-    digits = value;
     if (base == 0 || base == 16) {
         if (g_str_has_prefix(value, "0x") || g_str_has_prefix(value, "0X")) {
             digits = value + 2;
@@ -609,11 +604,26 @@ locReadUInt(sysfsLoc loc, const char *name, unsigned int base,
             base = 10;
         }
     }
-    if (!g_ascii_string_to_unsigned(digits, base, 0, G_MAXUINT, &num, NULL)) {
+    if (!g_ascii_string_to_unsigned(digits, base, 0, G_MAXUINT, &num, NULL))
+        return false;
+    *ret_value = (unsigned int) num;
+    return true;
+}
+
+static int
+locReadUInt(sysfsLoc loc, const char *name, unsigned int base,
+            unsigned int *ret_value)
+{
+    g_autofree char *value = NULL;
+
+    if (locReadString(loc, name, &value) < 0)
+        return -1;
+    if (!value)
+        return 0;
+    if (!parseUInt(value, base, ret_value)) {
         locReportNotNumber(loc, name, value);
         return -1;
     }
-    *ret_value = (unsigned int) num;
     return 1;
 }
 
@@ -1204,6 +1214,156 @@ bool
 ndSysfsDirIsDir(ndSysfsDir *dir, const char *name)
 {
     return locIsDir(dirLoc(dir), name);
+}
+
+/* ---- attributes kept open ---------------------------------------------- */
+
+struct _ndSysfsFile {
+    int fd;
+    char *path;         /* full, for messages */
+};
+
+/* Files kept open at once, over every tree: at most a quarter of the
+ * soft limit on open files (read once), so that kept files never starve
+ * clients, tree walks or writes of descriptors. */
+static gint kept_files;
+
+static gint
+keptFilesMax(void)
+{
+    static gsize max;
+
+    if (g_once_init_enter(&max)) {
+        struct rlimit rl;
+        gsize m = 256;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+            m = rl.rlim_cur == RLIM_INFINITY ? G_MAXINT : rl.rlim_cur / 4;
+        g_once_init_leave(&max, CLAMP(m, 1, (gsize) G_MAXINT / 2));
+    }
+    return (gint) max;
+}
+
+/**
+ * ndSysfsDirOpenFile:
+ * @dir: an open directory
+ * @name: an attribute beneath it
+ * @ret_file: the attribute, open for reading, or NULL
+ *
+ * Opens @name to be read again and again with ndSysfsFileReadUInt(): a
+ * sysfs attribute makes its value afresh when read from offset 0 (kernfs
+ * calls the attribute's show() again; mdevsim does the same), so a value
+ * read often costs one read instead of an open, a read and a close.
+ *
+ * Returns 1 with *@ret_file; 0 with NULL if @name is missing, or if the
+ * process keeps as many files open as it may (a quarter of its soft limit
+ * on open files): read it by name then; -1 with an error (not a regular
+ * file, leads out of the root, cannot be opened).
+ */
+int
+ndSysfsDirOpenFile(ndSysfsDir *dir, const char *name, ndSysfsFile **ret_file)
+{
+    ndSysfsFile *file;
+    int fd;
+
+    *ret_file = NULL;
+    if (g_atomic_int_add(&kept_files, 1) >= keptFilesMax()) {
+        g_atomic_int_add(&kept_files, -1);
+        return 0;
+    }
+    fd = locOpenRegular(dirLoc(dir), name);
+    if (fd < 0) {
+        g_atomic_int_add(&kept_files, -1);
+        return fd == -2 ? 0 : -1;
+    }
+    file = g_new0(ndSysfsFile, 1);
+    file->fd = fd;
+    file->path = locPath(dirLoc(dir), name);
+    *ret_file = file;
+    return 1;
+}
+
+/**
+ * ndSysfsFileReadUInt:
+ * @file: an attribute kept open
+ * @base: as for ndSysfsReadUInt()
+ * @ret_value: the number
+ *
+ * Reads @file afresh, from offset 0, in one read.
+ * Returns 1 with *@ret_value; 0 if the attribute is gone (ENODEV, ENOENT,
+ * ESTALE: its device was removed or unregistered; ENOTCONN: a FUSE tree
+ * went away), and then it never comes back: drop @file and look the
+ * attribute up by name; -1 with an error (unreadable, larger than a page,
+ * not a number).
+ */
+int
+ndSysfsFileReadUInt(ndSysfsFile *file, unsigned int base,
+                    unsigned int *ret_value)
+{
+    char buf[SYSFS_READ_STACK + 1];
+    ssize_t n;
+
+    do {
+        n = pread(file->fd, buf, SYSFS_READ_STACK, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == ENODEV || errno == ENOENT || errno == ESTALE ||
+            errno == ENOTCONN)
+            return 0;
+        ndReportSystemError(errno, _("cannot read sysfs file '%1$s'"), file->path);
+        return -1;
+    }
+    if (n == SYSFS_READ_STACK) {
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("sysfs file '%1$s' is larger than %2$d bytes"),
+                      file->path, SYSFS_READ_STACK - 1);
+        return -1;
+    }
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n)) {
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("sysfs file '%1$s' is not a text file"), file->path);
+        return -1;
+    }
+    g_strchomp(buf);
+    if (!parseUInt(buf, base, ret_value)) {
+        g_autofree char *shown = ndSysfsNameEscape(buf);
+
+        ndReportError(ND_ERR_INTERNAL_ERROR,
+                      _("cannot parse '%1$s' in sysfs file '%2$s' as a number"),
+                      shown, file->path);
+        return -1;
+    }
+    return 1;
+}
+
+/**
+ * ndSysfsFileGetPath:
+ * @file: an attribute kept open
+ *
+ * Returns its full path (borrowed), for messages.
+ */
+const char *
+ndSysfsFileGetPath(ndSysfsFile *file)
+{
+    return file->path;
+}
+
+/**
+ * ndSysfsFileFree:
+ * @file: an attribute kept open, or NULL
+ *
+ * Closes and frees @file.
+ */
+void
+ndSysfsFileFree(ndSysfsFile *file)
+{
+    if (!file)
+        return;
+    close(file->fd);
+    g_atomic_int_add(&kept_files, -1);
+    g_free(file->path);
+    g_free(file);
 }
 
 /* Writes @value to the open @fd after checking it is a regular file. */

@@ -161,3 +161,19 @@ int ndSysfsDirReadLinkBasename(ndSysfsDir *dir, const char *name,
 /* @name "." lists the directory itself. */
 int ndSysfsDirListDir(ndSysfsDir *dir, const char *name, char ***ret_names);
 bool ndSysfsDirIsDir(ndSysfsDir *dir, const char *name);
+
+/* An attribute kept open, to be read again from offset 0 (sysfs makes
+ * the value afresh): one read instead of an open, a read and a close.
+ * Only so many are kept at once (a quarter of the open-file limit). */
+typedef struct _ndSysfsFile ndSysfsFile;
+
+/* Returns 1 with *ret_file; 0 with NULL if missing or no more files may be
+ * kept (read by name then); -1 with an error. */
+int ndSysfsDirOpenFile(ndSysfsDir *dir, const char *name, ndSysfsFile **ret_file);
+/* Returns 1 with the number; 0 if the attribute is gone for good (its
+ * device removed: drop the file); -1 with an error. */
+int ndSysfsFileReadUInt(ndSysfsFile *file, unsigned int base,
+                        unsigned int *ret_value);
+const char *ndSysfsFileGetPath(ndSysfsFile *file);
+void ndSysfsFileFree(ndSysfsFile *file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndSysfsFile, ndSysfsFileFree);

@@ -51,8 +51,8 @@ fdIsRemove(int fd)
     return fdHasSuffix(fd, "/remove");
 }
 
-ssize_t
-read(int fd, void *buf, size_t count)
+static void
+readMaybeBlock(int fd)
 {
     if (g_atomic_int_get(&read_block_enabled) &&
         fdHasSuffix(fd, "/available_instances")) {
@@ -63,7 +63,24 @@ read(int fd, void *buf, size_t count)
             g_cond_wait(&block_cond, &block_lock);
         g_mutex_unlock(&block_lock);
     }
+}
+
+ssize_t
+read(int fd, void *buf, size_t count)
+{
+    readMaybeBlock(fd);
     return syscall(SYS_read, fd, buf, count);
+}
+
+/* counts kept open are read again with pread() (64-bit offsets: the
+ * symbol is pread64) */
+ssize_t pread64(int fd, void *buf, size_t count, off_t offset);
+
+ssize_t
+pread64(int fd, void *buf, size_t count, off_t offset)
+{
+    readMaybeBlock(fd);
+    return syscall(SYS_pread64, fd, buf, count, offset);
 }
 
 ssize_t

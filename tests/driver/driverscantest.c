@@ -267,6 +267,91 @@ testParents(void)
     g_assert_nonnull(strstr(xml, "<availableInstances>15</availableInstances>"));
 }
 
+/* Open descriptors of this process. */
+static guint
+countFds(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
+    guint n = 0;
+
+    g_assert_nonnull(dir);
+    while (g_dir_read_name(dir))
+        n++;
+    return n - 1;   /* the listing's own */
+}
+
+/* The availableInstances of @type in a parent's XML, or -1. */
+static int
+availOf(const char *xml, const char *type)
+{
+    g_autofree char *open = g_strdup_printf("<type id='%s'>", type);
+    const char *at = strstr(xml, open);
+    const char *end;
+
+    if (!at || !(at = strstr(at, "<availableInstances>")))
+        return -1;
+    end = strstr(at, "</type>");
+    if (!end || end < at)
+        return -1;
+    return atoi(at + strlen("<availableInstances>"));
+}
+
+static int
+dumpAvail(ndDriver *drv, const char *type)
+{
+    g_autofree char *xml = ndDriverGetXMLDesc(drv, GPU, 0);
+
+    g_assert_nonnull(xml);
+    return availOf(xml, type);
+}
+
+/* A parent's counts are kept open for XML: each of its five types' file
+ * is opened once (no descriptor more on later dumps), read afresh on every
+ * dump (a create behind our back shows at once, with no rescan), and
+ * closed with the driver. When the parent unregisters and registers again
+ * the old files stop reading: they are dropped, the counts are read by
+ * name, and the new types' files kept from then on. */
+static void
+testKeptCounts(void)
+{
+    g_autoptr(TestSim) sim = testSimStart("demo");
+    g_autoptr(ndDriver) drv = NULL;
+    guint base;
+    guint kept;
+
+    drv = testDriverNew(sim, FALSE);
+    base = countFds();
+    g_assert_cmpint(dumpAvail(drv, "nvidia-256"), ==, 16);
+    kept = countFds();
+    g_assert_cmpuint(kept, ==, base + 5);
+    g_assert_cmpint(dumpAvail(drv, "nvidia-256"), ==, 16);
+    g_assert_cmpuint(countFds(), ==, kept);
+
+    g_assert_cmpint(testSimWrite(sim, TYPEDIR "nvidia-256/create", U1), ==, 0);
+    g_assert_cmpint(dumpAvail(drv, "nvidia-256"), ==, 15);
+    g_assert_cmpint(testSimWrite(sim, TYPEDIR "nvidia-256/create", U2), ==, 0);
+    g_assert_cmpint(dumpAvail(drv, "nvidia-256"), ==, 14);
+    g_assert_cmpuint(countFds(), ==, kept);
+
+    /* no rescan between: the driver still knows the old types */
+    g_assert_cmpint(testSimWrite(sim, ".mdevsim/parents", "-0000:41:00.0\n"), ==, 0);
+    g_assert_cmpint(testSimWrite(sim, ".mdevsim/parents", "+0000:41:00.0\n"), ==, 0);
+    g_assert_cmpint(dumpAvail(drv, "nvidia-256"), ==, 16);
+    g_assert_cmpint(testSimWrite(sim, TYPEDIR "nvidia-256/create", U1), ==, 0);
+    g_assert_cmpint(dumpAvail(drv, "nvidia-256"), ==, 15);
+    g_assert_cmpuint(countFds(), ==, kept);
+
+    /* unregistered: no types, and nothing kept */
+    g_assert_cmpint(testSimWrite(sim, ".mdevsim/parents", "-0000:41:00.0\n"), ==, 0);
+    g_assert_cmpint(dumpAvail(drv, "nvidia-256"), ==, -1);
+    g_assert_cmpuint(countFds(), ==, base);
+    g_assert_cmpint(testSimWrite(sim, ".mdevsim/parents", "+0000:41:00.0\n"), ==, 0);
+    g_assert_cmpint(dumpAvail(drv, "nvidia-256"), ==, 16);
+
+    g_clear_pointer(&drv, ndDriverFree);
+    g_assert_cmpuint(countFds(), <, base);
+}
+
 /* A virtual parent (mdpy) unregisters and comes back: the device goes and
  * comes back with it; its defined device hangs off computer meanwhile and
  * is started again with autostart. */
@@ -758,6 +843,7 @@ main(int argc, char **argv)
     g_test_add_func("/driverscan/out-of-band-persistent", testOutOfBandPersistent);
     g_test_add_func("/driverscan/parents", testParents);
     g_test_add_func("/driverscan/virtual-parent", testVirtualParent);
+    g_test_add_func("/driverscan/kept-counts", testKeptCounts);
     g_test_add_func("/driverscan/watch", testWatch);
     g_test_add_func("/driverscan/watch-uevent", testWatchUevent);
     g_test_add_func("/driverscan/threads", testThreads);

@@ -645,6 +645,9 @@ daemon_group() {
         else
             not_ok "parent: the defined device starts again" "$(cat "$ND_TMP/start.out")"
         fi
+        # the counts of the returned parent, read again after that create
+        check "parent: its counts follow a create after its return" \
+            "$(sysfs_types mdpy)" "$(xml_types "$P_mdpy")"
         v nodedev-destroy "$np2" >/dev/null 2>&1
         v nodedev-undefine "$np2" >/dev/null 2>&1
         check "parent: nothing left" "" "$(vlist --cap mdev --all)"

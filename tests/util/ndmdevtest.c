@@ -747,12 +747,71 @@ testIsInUse(void)
     g_rmdir(root);
 }
 
+/* A parent's counts kept open: opened only for exactly its types, in
+ * order; read afresh each time (the file rewritten in place, as sysfs
+ * regenerates it); an unreadable count is reported as such, not fatal. */
+static void
+testAvailFiles(void)
+{
+    g_autofree char *dir = copyTree("gpu");
+    g_autoptr(ndSysfs) sysfs = ndSysfsNew(dir);
+    const char *ids[] = { "nvidia-222", "nvidia-223", "nvidia-224", NULL };
+    const char *fewer[] = { "nvidia-222", "nvidia-224", NULL };
+    const char *other[] = { "nvidia-222", "nvidia-223", "nvidia-225", NULL };
+    g_autoptr(ndMdevAvailFiles) files = NULL;
+    g_autofree char *f = g_build_filename(dir, "class/mdev_bus/0000:41:00.0/"
+                                          "mdev_supported_types/nvidia-223/"
+                                          "available_instances", NULL);
+    unsigned int values[3] = { 0 };
+    bool readable[3] = { false };
+    FILE *fh;
+
+    g_assert_nonnull(sysfs);
+    g_assert_cmpint(ndMdevAvailFilesOpen(sysfs, "0000:41:00.0", fewer, &files), ==, 0);
+    g_assert_null(files);
+    g_assert_cmpint(ndMdevAvailFilesOpen(sysfs, "0000:41:00.0", other, &files), ==, 0);
+    g_assert_cmpint(ndMdevAvailFilesOpen(sysfs, "0000:99:00.0", ids, &files), ==, 0);
+    g_assert_cmpint(ndMdevAvailFilesOpen(sysfs, "../x", ids, &files), ==, -1);
+    ndResetLastError();
+    g_assert_null(files);
+
+    g_assert_cmpint(ndMdevAvailFilesOpen(sysfs, "0000:41:00.0", ids, &files), ==, 1);
+    g_assert_true(ndMdevAvailFilesMatch(files, "0000:41:00.0", ids));
+    g_assert_false(ndMdevAvailFilesMatch(files, "0000:41:00.0", fewer));
+    g_assert_false(ndMdevAvailFilesMatch(files, "0000:86:00.0", ids));
+    g_assert_cmpint(ndMdevAvailFilesRead(files, values, readable), ==, 1);
+    g_assert_cmpuint(values[0], ==, 15);
+    g_assert_cmpuint(values[1], ==, 8);
+    g_assert_cmpuint(values[2], ==, 0);
+    g_assert_true(readable[0] && readable[1] && readable[2]);
+
+    /* in place: the kept file sees the new value */
+    fh = fopen(f, "r+");
+    g_assert_nonnull(fh);
+    g_assert_cmpint(fputs("7\n", fh), >=, 0);
+    fclose(fh);
+    g_assert_cmpint(ndMdevAvailFilesRead(files, values, readable), ==, 1);
+    g_assert_cmpuint(values[1], ==, 7);
+    fh = fopen(f, "w");
+    g_assert_nonnull(fh);
+    g_assert_cmpint(fputs("many\n", fh), >=, 0);
+    fclose(fh);
+    g_assert_cmpint(ndMdevAvailFilesRead(files, values, readable), ==, 1);
+    g_assert_true(readable[0] && !readable[1] && readable[2]);
+    g_assert_null(ndGetLastError());
+
+    g_clear_pointer(&files, ndMdevAvailFilesFree);
+    g_clear_pointer(&sysfs, ndSysfsFree);
+    removeTree(dir);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/mdev/parents", testParents);
     g_test_add_func("/mdev/types", testTypes);
+    g_test_add_func("/mdev/avail-files", testAvailFiles);
     g_test_add_func("/mdev/mdevs", testMdevs);
     g_test_add_func("/mdev/sriov", testSriov);
     g_test_add_func("/mdev/s390", testS390Parents);

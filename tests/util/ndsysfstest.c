@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -585,10 +586,122 @@ testFallback(void)
     testDir();
 }
 
+/* Rewrites @path in place (same inode, as a sysfs attribute stays). */
+static void
+rewrite(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, data, len), ==, (ssize_t) len);
+    close(fd);
+}
+
+/* The soft limit on open files main() sets: a quarter may be kept. */
+#define TEST_NOFILE 64
+
+/* A kept attribute reads its current value from offset 0 every time,
+ * refuses what is no number, a NUL or more than a page, naming the file;
+ * a missing one is not kept; only a quarter of the open-file limit is
+ * kept at once, and a freed file makes room again. */
+static void
+testKeptFile(void)
+{
+    g_autoptr(ndSysfs) sysfs = NULL;
+    g_autofree char *dir = makeScratch(&sysfs);
+    g_autofree char *f = g_build_filename(dir, "sub", "inner", NULL);
+    g_autoptr(ndSysfsDir) sub = NULL;
+    g_autoptr(ndSysfsDir) top = NULL;
+    g_autoptr(ndSysfsFile) file = NULL;
+    g_autoptr(ndSysfsFile) none = NULL;
+    g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func((GDestroyNotify) ndSysfsFileFree);
+    g_autofree char *big = g_strnfill(5000, '1');
+    unsigned int v = 0;
+
+    g_assert_true(g_file_set_contents(f, "7\n", -1, NULL));
+    g_assert_cmpint(ndSysfsDirOpen(sysfs, "sub", &sub), ==, 0);
+    g_assert_nonnull(sub);
+    g_assert_cmpint(ndSysfsDirOpenFile(sub, "inner", &file), ==, 1);
+    g_assert_cmpstr(ndSysfsFileGetPath(file), ==, f);
+    g_assert_cmpint(ndSysfsFileReadUInt(file, 10, &v), ==, 1);
+    g_assert_cmpuint(v, ==, 7);
+    g_assert_cmpint(ndSysfsFileReadUInt(file, 10, &v), ==, 1);
+    g_assert_cmpuint(v, ==, 7);
+    rewrite(f, "12\n", 3);
+    g_assert_cmpint(ndSysfsFileReadUInt(file, 10, &v), ==, 1);
+    g_assert_cmpuint(v, ==, 12);
+    rewrite(f, "0x1f\n", 5);
+    g_assert_cmpint(ndSysfsFileReadUInt(file, 0, &v), ==, 1);
+    g_assert_cmpuint(v, ==, 31);
+
+    rewrite(f, "abc\n", 4);
+    g_assert_cmpint(ndSysfsFileReadUInt(file, 10, &v), ==, -1);
+    g_assert_cmpint(ndGetLastErrorCode(), ==, ND_ERR_INTERNAL_ERROR);
+    g_assert_true(g_str_has_suffix(ndGetLastErrorMessage(), "as a number"));
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), f));
+    ndResetLastError();
+    rewrite(f, "1\0002", 3);
+    g_assert_cmpint(ndSysfsFileReadUInt(file, 10, &v), ==, -1);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "is not a text file"));
+    ndResetLastError();
+    rewrite(f, big, 5000);
+    g_assert_cmpint(ndSysfsFileReadUInt(file, 10, &v), ==, -1);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "is larger than 4095 bytes"));
+    ndResetLastError();
+    rewrite(f, big, 4095);
+    g_assert_cmpint(ndSysfsFileReadUInt(file, 10, &v), ==, -1);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "as a number"));
+    ndResetLastError();
+
+    /* missing: not kept, no error; not a regular file: an error */
+    g_assert_cmpint(ndSysfsDirOpenFile(sub, "nope", &none), ==, 0);
+    g_assert_null(none);
+    g_assert_null(ndGetLastError());
+    g_assert_cmpint(ndSysfsDirOpen(sysfs, "sub/..", &top), ==, 0);
+    g_assert_nonnull(top);
+    g_assert_cmpint(ndSysfsDirOpenFile(top, "fifo", &none), ==, -1);
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "is not a regular file"));
+    g_assert_null(none);
+    ndResetLastError();
+
+    /* the budget: @file and TEST_NOFILE / 4 - 1 more */
+    while (many->len < TEST_NOFILE) {
+        ndSysfsFile *one = NULL;
+        int rc = ndSysfsDirOpenFile(sub, "inner", &one);
+
+        g_assert_cmpint(rc, >=, 0);
+        if (rc == 0) {
+            g_assert_null(one);
+            break;
+        }
+        g_ptr_array_add(many, one);
+    }
+    g_assert_cmpuint(many->len, ==, TEST_NOFILE / 4 - 1);
+    g_assert_null(ndGetLastError());
+    g_clear_pointer(&file, ndSysfsFileFree);
+    g_assert_cmpint(ndSysfsDirOpenFile(sub, "inner", &file), ==, 1);
+    g_assert_cmpint(ndSysfsDirOpenFile(sub, "inner", &none), ==, 0);
+    g_ptr_array_set_size(many, 0);
+    g_assert_cmpint(ndSysfsDirOpenFile(sub, "inner", &none), ==, 1);
+
+    g_clear_pointer(&file, ndSysfsFileFree);
+    g_clear_pointer(&none, ndSysfsFileFree);
+    g_clear_pointer(&sub, ndSysfsDirFree);
+    g_clear_pointer(&top, ndSysfsDirFree);
+    removeScratch(dir);
+}
+
 int
 main(int argc, char **argv)
 {
+    struct rlimit rl;
+
+    /* before any file is kept: the budget is read once */
+    g_assert_cmpint(getrlimit(RLIMIT_NOFILE, &rl), ==, 0);
+    rl.rlim_cur = MIN(rl.rlim_max, TEST_NOFILE);
+    g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &rl), ==, 0);
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sysfs/kept-file", testKeptFile);
     g_test_add_func("/sysfs/new", testNew);
     g_test_add_func("/sysfs/name-is-safe", testNameIsSafe);
     g_test_add_func("/sysfs/read-string", testReadString);
