@@ -96,6 +96,7 @@ struct _ndRPCClient {
     guint32 rx_len;             /* the frame's length word, 0 until read */
     guint8 *rx_buf;             /* the frame after the length word */
     gsize rx_cap;
+    GIOCondition cond;          /* what the source polls the socket for */
 
     /* output */
     GQueue txq;                 /* GBytes*, whole frames */
@@ -965,6 +966,12 @@ clientUpdate(ndRPCClient *c)
         cond |= G_IO_IN;
     if (!g_queue_is_empty(&c->txq))
         cond |= G_IO_OUT;
+    /* GLib wakes the context's poll on every change, even from the thread
+     * that runs it: one eventfd write and one more loop iteration each.
+     * Most calls leave the condition as it was (a reply sent at once). */
+    if (cond == c->cond)
+        return;
+    c->cond = cond;
     g_source_modify_unix_fd(c->source, ((ndRPCClientSource *) c->source)->tag, cond);
 }
 
@@ -1027,7 +1034,14 @@ clientNew(ndRPCServer *srv, GSocket *sock, const ndRPCListener *l)
     c->source = g_source_new(&clientSourceFuncs, sizeof(ndRPCClientSource));
     cs = (ndRPCClientSource *) c->source;
     cs->client = c;
-    cs->tag = g_source_add_unix_fd(c->source, c->fd, G_IO_IN);
+    c->cond = G_IO_IN;
+    cs->tag = g_source_add_unix_fd(c->source, c->fd, c->cond);
+    /* GLib blocks a source that cannot recurse while it is dispatched:
+     * its fd leaves the poll set and comes back afterwards, which wakes
+     * the loop (one eventfd write, one more poll) after every call. We
+     * never iterate the context from inside a dispatch, so nothing can
+     * recurse. */
+    g_source_set_can_recurse(c->source, TRUE);
     g_source_attach(c->source, srv->ctx);
 
     srv->clients = g_list_prepend(srv->clients, c);
