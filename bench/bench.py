@@ -103,6 +103,20 @@ class Wire:
         self.sock.close()
 
 
+def source_tree():
+    """The commit measured, and whether the tree had changes on top."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        rev = subprocess.run(["git", "-C", top, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", top, "status", "--porcelain",
+                                "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "source tree not a git checkout"
+    return f"commit {rev}" + (" with uncommitted changes" if dirty else "")
+
+
 def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
 
@@ -801,6 +815,7 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     total = time.perf_counter() - t0
+    tree = source_tree()
     calls = (f"{opts.calls} calls x {opts.repeats} repeats per figure (median of "
              f"per-repeat medians); whole commands {opts.cmd_repeats} runs")
     text = "\n".join([
@@ -808,7 +823,7 @@ def main():
         "",
         f"Measured by `bench/run{' --quick' if opts.quick else ''}` in one run "
         f"of {total:.0f} s on {os.uname().nodename} ({os.cpu_count()} cores), "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. {calls}. "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {tree}. {calls}. "
         "Ratio = virtmdevd / anchor. Clients: python3-libvirt 9.0 and "
         "virsh 9.0; anchors: libvirtd 9.0 (Debian libvirt-daemon) on the same "
         "real /sys, mdevctl 1.2 on the same mdevsim host.",
