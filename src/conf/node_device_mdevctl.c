@@ -275,6 +275,25 @@ jsonSkipSpace(const char *s, gsize len, gsize *i)
         (*i)++;
 }
 
+/* The four hex digits after s[at] ('u'), as a UTF-16 code unit. */
+static gboolean
+jsonHex4(const char *s, gsize len, gsize at, guint *ret_unit)
+{
+    guint unit = 0;
+    int k;
+
+    for (k = 1; k <= 4; k++) {
+        if (at + k >= len || !g_ascii_isxdigit(s[at + k]))
+            return FALSE;
+        unit = unit * 16 + g_ascii_xdigit_value(s[at + k]);
+    }
+    *ret_unit = unit;
+    return TRUE;
+}
+
+/* A string, escapes included. A \u escape of a UTF-16 surrogate must be
+ * a high one followed by a low one: mdevctl (serde_json) refuses a lone
+ * surrogate, and json-glib 1.6 leaks two GStrings on one. */
 static gboolean
 jsonString(const char *s, gsize len, gsize *i)
 {
@@ -292,13 +311,21 @@ jsonString(const char *s, gsize len, gsize *i)
         if (++(*i) >= len)
             return FALSE;
         if (s[*i] == 'u') {
-            int k;
+            guint unit;
+            guint low;
 
-            for (k = 1; k <= 4; k++) {
-                if (*i + k >= len || !g_ascii_isxdigit(s[*i + k]))
-                    return FALSE;
-            }
+            if (!jsonHex4(s, len, *i, &unit))
+                return FALSE;
             *i += 4;
+            if (unit >= 0xDC00 && unit <= 0xDFFF)
+                return FALSE;
+            if (unit >= 0xD800 && unit <= 0xDBFF) {
+                if (*i + 2 >= len || s[*i + 1] != '\\' || s[*i + 2] != 'u' ||
+                    !jsonHex4(s, len, *i + 2, &low) ||
+                    low < 0xDC00 || low > 0xDFFF)
+                    return FALSE;
+                *i += 6;
+            }
         } else if (!strchr("\"\\/bfnrt", s[*i])) {
             return FALSE;
         }
