@@ -460,23 +460,6 @@ ndMdevTypeKnownNew(void)
                                  (GDestroyNotify) ndMdevTypeInfoFree);
 }
 
-/**
- * ndMdevTypeListAvailable:
- * @sysfs: the tree
- * @parent: the parent's name in class/mdev_bus
- * @type_ids: the type ids the caller knows, NULL-terminated, in the order
- *            ndMdevTypeList() returns them
- * @ret_values: filled with each type's available_instances, in that order
- * @ret_readable: for each type, FALSE if its count could not be read or
- *                is malformed (as ndMdevTypeList() skips such a type)
- *
- * Re-reads only the live counts of a parent whose types are known: one
- * listing and one read a type, instead of all of each type's files.
- * Returns 1 with @ret_values and @ret_readable filled; 0 if the parent's
- * types are not exactly @type_ids any more (or the parent is gone), so the
- * caller reads them in full; -1 with an error (unsafe name, unlistable
- * directory).
- */
 /* Opens @parent's mdev_supported_types and checks that its types are
  * exactly @type_ids, in order. Returns 1 with *@ret_dir, 0 if they differ
  * or the parent is gone, -1 with an error. */
@@ -511,6 +494,23 @@ typesDirMatching(ndSysfs *sysfs, const char *parent,
     return 1;
 }
 
+/**
+ * ndMdevTypeListAvailable:
+ * @sysfs: the tree
+ * @parent: the parent's name in class/mdev_bus
+ * @type_ids: the type ids the caller knows, NULL-terminated, in the order
+ *            ndMdevTypeList() returns them
+ * @ret_values: filled with each type's available_instances, in that order
+ * @ret_readable: for each type, FALSE if its count could not be read or
+ *                is malformed (as ndMdevTypeList() skips such a type)
+ *
+ * Re-reads only the live counts of a parent whose types are known: one
+ * listing and one read a type, instead of all of each type's files.
+ * Returns 1 with @ret_values and @ret_readable filled; 0 if the parent's
+ * types are not exactly @type_ids any more (or the parent is gone), so the
+ * caller reads them in full; -1 with an error (unsafe name, unlistable
+ * directory).
+ */
 int
 ndMdevTypeListAvailable(ndSysfs *sysfs, const char *parent,
                         const char *const *type_ids, unsigned int *ret_values,

@@ -579,14 +579,21 @@ locReadString(sysfsLoc loc, const char *name, char **ret_value)
 }
 
 static void
-locReportNotNumber(sysfsLoc loc, const char *name, const char *value)
+reportNotNumber(const char *path, const char *value)
 {
-    g_autofree char *path = locPath(loc, name);
     g_autofree char *shown = ndSysfsNameEscape(value);
 
     ndReportError(ND_ERR_INTERNAL_ERROR,
                   _("cannot parse '%1$s' in sysfs file '%2$s' as a number"),
                   shown, path);
+}
+
+static void
+locReportNotNumber(sysfsLoc loc, const char *name, const char *value)
+{
+    g_autofree char *path = locPath(loc, name);
+
+    reportNotNumber(path, value);
 }
 
 /* Parses @value as ndSysfsReadUInt() does; FALSE if it is not a number. */
@@ -1327,11 +1334,7 @@ ndSysfsFileReadUInt(ndSysfsFile *file, unsigned int base,
     }
     g_strchomp(buf);
     if (!parseUInt(buf, base, ret_value)) {
-        g_autofree char *shown = ndSysfsNameEscape(buf);
-
-        ndReportError(ND_ERR_INTERNAL_ERROR,
-                      _("cannot parse '%1$s' in sysfs file '%2$s' as a number"),
-                      shown, file->path);
+        reportNotNumber(file->path, buf);
         return -1;
     }
     return 1;
