@@ -343,16 +343,12 @@ driverUUIDKnown(ndDriver *drv, const char *uuid)
     return FALSE;
 }
 
-/* Must hold drv->lock. The live counts of @parent's known types @ids, as
- * ndMdevTypeListAvailable(). The first call opens each type's
- * available_instances and keeps it open with the parent; later calls read
- * each again from offset 0, one read a type where a listing, an open and a
- * read were (on mdevsim each is a FUSE round trip). Files that stopped
- * reading (the parent unregistered) or that were opened for other types
- * are dropped, and the counts read by name. */
-static int
-driverReadAvailable(ndDriver *drv, ndDevice *parent, const char *const *ids,
-                    unsigned int *values, bool *readable)
+/* Must hold drv->lock. Keeps the available_instances files of @parent's
+ * known types @ids open with the parent (parent->avail_files), reopening
+ * them if they were opened for other types; leaves it NULL if they cannot
+ * be kept (the counts are read by name then). */
+static void
+driverKeepAvailable(ndDriver *drv, ndDevice *parent, const char *const *ids)
 {
     if (parent->avail_files &&
         !ndMdevAvailFilesMatch(parent->avail_files, parent->mdev_bus, ids))
@@ -364,6 +360,43 @@ driverReadAvailable(ndDriver *drv, ndDevice *parent, const char *const *ids,
                  parent->mdev_bus, ndGetLastErrorMessage());
         ndResetLastError();
     }
+}
+
+/* Must hold drv->lock. The live count of @type, one of @parent's known
+ * types @known, read from the kept file (one read). Returns 1 with
+ * *@ret_avail; 0 if it must be read by name (the files cannot be kept or
+ * the parent's types are gone); -1 with an error (a malformed count). */
+static int
+driverReadAvailableOne(ndDriver *drv, ndDevice *parent, GPtrArray *known,
+                       const char *type, unsigned int *ret_avail)
+{
+    g_autofree const char **ids = g_new0(const char *, known->len + 1);
+    guint i;
+    int rc;
+
+    for (i = 0; i < known->len; i++)
+        ids[i] = ((ndMdevType *) g_ptr_array_index(known, i))->id;
+    driverKeepAvailable(drv, parent, ids);
+    if (!parent->avail_files)
+        return 0;
+    if ((rc = ndMdevAvailFilesReadOne(parent->avail_files, type,
+                                      ret_avail)) == 0)
+        g_clear_pointer(&parent->avail_files, ndMdevAvailFilesFree);
+    return rc;
+}
+
+/* Must hold drv->lock. The live counts of @parent's known types @ids, as
+ * ndMdevTypeListAvailable(). The first call opens each type's
+ * available_instances and keeps it open with the parent; later calls read
+ * each again from offset 0, one read a type where a listing, an open and a
+ * read were (on mdevsim each is a FUSE round trip). Files that stopped
+ * reading (the parent unregistered) or that were opened for other types
+ * are dropped, and the counts read by name. */
+static int
+driverReadAvailable(ndDriver *drv, ndDevice *parent, const char *const *ids,
+                    unsigned int *values, bool *readable)
+{
+    driverKeepAvailable(drv, parent, ids);
     if (parent->avail_files) {
         if (ndMdevAvailFilesRead(parent->avail_files, values, readable) > 0)
             return 1;
@@ -765,6 +798,9 @@ typedef struct {
     char *name;               /* mdev_<uuid>_<bus> */
     GPtrArray *attrs;         /* ndMdevAttr *, in order */
     GMutex *parent_lock;      /* drv->parent_locks' entry for @bus */
+    gboolean recheck;         /* other calls on @bus were under way at the
+                               * check: read the count again under the
+                               * parent's lock */
 } ndCreatePlan;
 
 static void
@@ -860,17 +896,21 @@ driverCheckType(ndDriver *drv, ndDevice *parent, const char *type,
                       ndDeviceGetName(parent));
         return -1;
     }
-    /* a known type: one small read; else look for it in sysfs */
+    /* a known type: one read of its kept count, or one small read by
+     * name; else look for it in sysfs */
     for (i = 0; known && i < known->len; i++) {
         const ndMdevType *t = g_ptr_array_index(known, i);
 
-        if (g_str_equal(t->id, type) &&
+        if (!g_str_equal(t->id, type))
+            continue;
+        if (driverReadAvailableOne(drv, parent, known, type, &avail) > 0 ||
             ndMdevTypeReadAvailable(drv->sysfs, parent->mdev_bus, type,
                                     &avail) == 0) {
             if (ret_avail)
                 *ret_avail = avail;
             return 0;
         }
+        break;
     }
     ndResetLastError();
     if ((rc = ndMdevTypeRead(drv->sysfs, parent->mdev_bus, type, &info)) < 0)
@@ -924,8 +964,11 @@ driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
                       uuid, ndDeviceGetName(other));
         return -1;
     }
+    /* a UUID we drew at random is in use only by a chance that is none;
+     * a client's may have been taken behind our back (and the kernel's
+     * EEXIST would not say by which device) */
     live_dir = g_build_filename("bus/mdev/devices", uuid, NULL);
-    if (ndSysfsExists(drv->sysfs, live_dir)) {
+    if (want_uuid && ndSysfsExists(drv->sysfs, live_dir)) {
         g_autoptr(ndMdevInfo) live = NULL;
 
         /* made behind our back and not seen by a rescan yet */
@@ -957,6 +1000,7 @@ driverReserve(ndDriver *drv, ndDevice *parent, const char *type,
     }
 
     g_hash_table_add(drv->pending_uuids, g_strdup(uuid));
+    plan->recheck = countGet(drv->pending_parents, parent->mdev_bus) > 0;
     countAdd(drv->pending_parents, parent->mdev_bus, 1);
     plan->parent_lock = driverParentLock(drv, parent->mdev_bus);
 
@@ -977,7 +1021,10 @@ driverUnreserve(ndDriver *drv, const ndCreatePlan *plan)
 }
 
 /* No lock held. Under the parent's lock: checks that an instance of the
- * type is left, then writes 'create'. */
+ * type is still left if other calls on the parent were under way when
+ * driverReserve() read the count, then writes 'create'. With none, the
+ * count read there holds unless something outside the daemon took the
+ * instance meanwhile, and the kernel's refusal then says so. */
 static int
 driverWriteCreate(ndDriver *drv, const ndCreatePlan *plan)
 {
@@ -985,9 +1032,10 @@ driverWriteCreate(ndDriver *drv, const ndCreatePlan *plan)
     int rc = -1;
 
     g_mutex_lock(plan->parent_lock);
-    if (ndMdevTypeReadAvailable(drv->sysfs, plan->bus, plan->type, &avail) < 0)
+    if (plan->recheck &&
+        ndMdevTypeReadAvailable(drv->sysfs, plan->bus, plan->type, &avail) < 0)
         goto cleanup;
-    if (avail == 0) {
+    if (plan->recheck && avail == 0) {
         ndReportError(ND_ERR_OPERATION_INVALID,
                       _("no instances of mediated device type '%1$s' left on parent device '%2$s'"),
                       plan->type, plan->parent_name);
@@ -1741,7 +1789,7 @@ driverScanRead(ndDriver *drv, ndScan *scan)
     g_auto(GStrv) buses = NULL;
     g_autoptr(GHashTable) live_uuids = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GHashTable) live_buses = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autoptr(GHashTable) known_types = ndMdevTypeKnownNew();
+    g_autoptr(ndMdevTypeKnown) known_types = ndMdevTypeKnownNew();
     GHashTableIter iter;
     gpointer key;
     gpointer value;

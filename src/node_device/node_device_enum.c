@@ -148,7 +148,7 @@ enumAp(ndSysfs *sysfs, ndDeviceList *list)
  * ndEnumMdevTypes: see node_device_priv.h.
  */
 int
-ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, GHashTable *known,
+ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, ndMdevTypeKnown *known,
                 GPtrArray **ret_types)
 {
     g_autoptr(GPtrArray) infos = NULL;
@@ -209,13 +209,65 @@ ndEnumOtherParent(const ndMdevParentInfo *info)
     return dev;
 }
 
+/* The types of many parents are read by a few threads at once: every
+ * sysfs access is a round trip (a FUSE request on mdevsim, where one
+ * reader leaves the server idle between its requests), and a host with
+ * 128 SR-IOV parents has thousands of types to read. */
+#define ENUM_PARALLEL_MIN 8
+#define ENUM_THREADS 4
+
+typedef struct {
+    ndSysfs *sysfs;
+    ndMdevTypeKnown *known;
+    GPtrArray *parents;         /* ndMdevParentInfo */
+    GPtrArray **types;          /* per parent: its types, or NULL */
+    char **errors;              /* per parent: why its types are missing */
+} EnumTypesJob;
+
+static void
+enumTypesOne(EnumTypesJob *job, guint i)
+{
+    const ndMdevParentInfo *info = g_ptr_array_index(job->parents, i);
+
+    if (ndEnumMdevTypes(job->sysfs, info->name, job->known,
+                        &job->types[i]) < 0) {
+        job->errors[i] = g_strdup(ndGetLastErrorMessage());
+        ndResetLastError();
+    }
+}
+
+static void
+enumTypesWork(gpointer data, gpointer user_data)
+{
+    enumTypesOne(user_data, GPOINTER_TO_UINT(data) - 1);
+}
+
+/* Fills job->types (or job->errors) for every parent: in this thread for
+ * a few parents, else on up to ENUM_THREADS threads. */
+static void
+enumTypesAll(EnumTypesJob *job)
+{
+    GThreadPool *pool = NULL;
+    guint i;
+
+    if (job->parents->len >= ENUM_PARALLEL_MIN)
+        pool = g_thread_pool_new(enumTypesWork, job, ENUM_THREADS, FALSE, NULL);
+    for (i = 0; i < job->parents->len; i++) {
+        /* with no pool (or none could be made) read them here */
+        if (!pool || !g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL))
+            enumTypesOne(job, i);
+    }
+    if (pool)
+        g_thread_pool_free(pool, FALSE, TRUE);
+}
+
 static int
 enumParents(ndSysfs *sysfs, ndDeviceList *list)
 {
     g_autoptr(GPtrArray) parents = NULL;
     g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autoptr(GHashTable) known = ndMdevTypeKnownNew();
-    g_autofree char *root = g_strdup(ndSysfsGetRoot(sysfs));
+    g_autoptr(ndMdevTypeKnown) known = ndMdevTypeKnownNew();
+    EnumTypesJob job = { 0 };
     guint i;
 
     if (ndMdevParentList(sysfs, &parents) < 0)
@@ -226,10 +278,19 @@ enumParents(ndSysfs *sysfs, ndDeviceList *list)
         if (dev->def->sysfs_path)
             g_hash_table_insert(by_path, dev->def->sysfs_path, dev);
     }
+
+    job.sysfs = sysfs;
+    job.known = known;
+    job.parents = parents;
+    job.types = g_new0(GPtrArray *, parents->len);
+    job.errors = g_new0(char *, parents->len);
+    enumTypesAll(&job);
+
     for (i = 0; i < parents->len; i++) {
         const ndMdevParentInfo *info = g_ptr_array_index(parents, i);
         ndDevice *dev = g_hash_table_lookup(by_path, info->path);
-        g_autoptr(GPtrArray) types = NULL;
+        g_autoptr(GPtrArray) types = g_steal_pointer(&job.types[i]);
+        g_autofree char *error = g_steal_pointer(&job.errors[i]);
 
         if (!dev) {
             g_autoptr(ndDevice) other = ndEnumOtherParent(info);
@@ -240,10 +301,9 @@ enumParents(ndSysfs *sysfs, ndDeviceList *list)
                 continue;
             }
         }
-        if (ndEnumMdevTypes(sysfs, info->name, known, &types) < 0) {
-            ND_WARN("cannot read the mdev types of '%s': %s",
-                    info->name, ndGetLastErrorMessage());
-            ndResetLastError();
+        if (!types) {
+            ND_WARN("cannot read the mdev types of '%s': %s", info->name,
+                    error ? error : "");
             continue;
         }
         ndDeviceListSetBus(list, dev, info->name);
@@ -251,6 +311,8 @@ enumParents(ndSysfs *sysfs, ndDeviceList *list)
         dev->avail_sig = ndEnumAvailSig(types);
         ndDeviceSetMdevTypes(dev, g_steal_pointer(&types));
     }
+    g_free(job.types);
+    g_free(job.errors);
     return 0;
 }
 

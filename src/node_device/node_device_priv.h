@@ -145,7 +145,7 @@ int ndEnumPci(ndSysfs *sysfs, ndDeviceList *list);
  * @known: NULL, or one ndMdevTypeKnownNew() table per scan (each type id's
  * name and device_api read once, see ndMdevTypeListBrief()).
  * Returns 0 with the array, -1 with an error. */
-int ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, GHashTable *known,
+int ndEnumMdevTypes(ndSysfs *sysfs, const char *bus, ndMdevTypeKnown *known,
                     GPtrArray **ret_types);
 /* A device for a virtual mdev parent (neither PCI, css nor the matrix),
  * named <subsystem>_<name> as libvirt names it, child of computer. */

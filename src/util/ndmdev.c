@@ -283,30 +283,66 @@ reportNoAvailable(const char *parent, const char *type_id)
     return -1;
 }
 
+/* Type ids seen by one scan, with the name and device_api first read for
+ * each; shared by the scan's threads. */
+struct _ndMdevTypeKnown {
+    GMutex lock;
+    GHashTable *types;      /* id -> ndMdevTypeInfo (id, name, device_api) */
+};
+
+/* TRUE with @info's name and device_api copied from @known's entry for
+ * @type_id (the vendor driver's: the same for every parent of the id). */
+static bool
+knownLookup(ndMdevTypeKnown *known, const char *type_id, ndMdevTypeInfo *info)
+{
+    const ndMdevTypeInfo *seen;
+
+    g_mutex_lock(&known->lock);
+    if ((seen = g_hash_table_lookup(known->types, type_id))) {
+        info->name = g_strdup(seen->name);
+        info->device_api = g_strdup(seen->device_api);
+    }
+    g_mutex_unlock(&known->lock);
+    return seen != NULL;
+}
+
+/* Adds @info's id, name and device_api to @known unless another thread
+ * added the id first. */
+static void
+knownAdd(ndMdevTypeKnown *known, const ndMdevTypeInfo *info)
+{
+    g_mutex_lock(&known->lock);
+    if (!g_hash_table_contains(known->types, info->id)) {
+        ndMdevTypeInfo *copy = g_new0(ndMdevTypeInfo, 1);
+
+        copy->id = g_strdup(info->id);
+        copy->name = g_strdup(info->name);
+        copy->device_api = g_strdup(info->device_api);
+        g_hash_table_insert(known->types, copy->id, copy);
+    }
+    g_mutex_unlock(&known->lock);
+}
+
 /* Reads the type in the open directory @tdir; names already checked.
  * @brief leaves out description and devices/ (devices is then empty):
  * every sysfs access is a round trip on FUSE, and enumeration and every
  * parent's XML only need id, name, device_api and the count. */
 static int
 typeRead(ndSysfsDir *tdir, const char *parent, const char *type_id,
-         bool brief, GHashTable *known, ndMdevTypeInfo **ret_info)
+         bool brief, ndMdevTypeKnown *known, ndMdevTypeInfo **ret_info)
 {
     g_autoptr(ndMdevTypeInfo) info = g_new0(ndMdevTypeInfo, 1);
     g_auto(GStrv) names = NULL;
     g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func(g_free);
-    const ndMdevTypeInfo *seen = known ? g_hash_table_lookup(known, type_id) : NULL;
+    bool seen = known && knownLookup(known, type_id, info);
     size_t i;
     int rc;
 
     info->id = g_strdup(type_id);
-    if (seen) {
-        /* the vendor driver's: the same for every parent of this id */
-        info->name = g_strdup(seen->name);
-        info->device_api = g_strdup(seen->device_api);
-    } else if (ndSysfsDirReadString(tdir, "name", &info->name) < 0 ||
-               ndSysfsDirReadString(tdir, "device_api", &info->device_api) < 0) {
+    if (!seen &&
+        (ndSysfsDirReadString(tdir, "name", &info->name) < 0 ||
+         ndSysfsDirReadString(tdir, "device_api", &info->device_api) < 0))
         return -1;
-    }
     if (!brief &&
         ndSysfsDirReadString(tdir, "description", &info->description) < 0)
         return -1;
@@ -333,14 +369,8 @@ typeRead(ndSysfsDir *tdir, const char *parent, const char *type_id,
     g_ptr_array_set_free_func(devices, NULL);
     info->devices = (char **) g_ptr_array_free(g_steal_pointer(&devices), FALSE);
 
-    if (known && !seen) {
-        ndMdevTypeInfo *copy = g_new0(ndMdevTypeInfo, 1);
-
-        copy->id = g_strdup(type_id);
-        copy->name = g_strdup(info->name);
-        copy->device_api = g_strdup(info->device_api);
-        g_hash_table_insert(known, copy->id, copy);
-    }
+    if (known && !seen)
+        knownAdd(known, info);
     *ret_info = g_steal_pointer(&info);
     return 0;
 }
@@ -375,7 +405,7 @@ ndMdevTypeRead(ndSysfs *sysfs, const char *parent, const char *type_id,
 }
 
 static int
-typeList(ndSysfs *sysfs, const char *parent, bool brief, GHashTable *known,
+typeList(ndSysfs *sysfs, const char *parent, bool brief, ndMdevTypeKnown *known,
          GPtrArray **ret_types)
 {
     g_autoptr(GPtrArray) types =
@@ -441,7 +471,7 @@ ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types)
  * Returns as ndMdevTypeList().
  */
 int
-ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent, GHashTable *known,
+ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent, ndMdevTypeKnown *known,
                     GPtrArray **ret_types)
 {
     return typeList(sysfs, parent, true, known, ret_types);
@@ -450,14 +480,33 @@ ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent, GHashTable *known,
 /**
  * ndMdevTypeKnownNew:
  *
- * Returns an empty table for ndMdevTypeListBrief(): type id -> the
- * ndMdevTypeInfo (id, name and device_api) first read for it.
+ * Returns an empty set of type ids for ndMdevTypeListBrief(), to be
+ * shared by the calls of one scan, from any number of threads: type id ->
+ * the id, name and device_api first read for it.
  */
-GHashTable *
+ndMdevTypeKnown *
 ndMdevTypeKnownNew(void)
 {
-    return g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                 (GDestroyNotify) ndMdevTypeInfoFree);
+    ndMdevTypeKnown *known = g_new0(ndMdevTypeKnown, 1);
+
+    g_mutex_init(&known->lock);
+    known->types = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) ndMdevTypeInfoFree);
+    return known;
+}
+
+/**
+ * ndMdevTypeKnownFree:
+ * @known: from ndMdevTypeKnownNew(), or NULL
+ */
+void
+ndMdevTypeKnownFree(ndMdevTypeKnown *known)
+{
+    if (!known)
+        return;
+    g_hash_table_unref(known->types);
+    g_mutex_clear(&known->lock);
+    g_free(known);
 }
 
 /* Opens @parent's mdev_supported_types and checks that its types are
@@ -660,6 +709,30 @@ ndMdevAvailFilesRead(ndMdevAvailFiles *files, unsigned int *ret_values,
         }
     }
     return 1;
+}
+
+/**
+ * ndMdevAvailFilesReadOne:
+ * @files: kept files
+ * @type_id: one of their types
+ * @ret_value: its available_instances
+ *
+ * Reads one type's count afresh, one read.
+ * Returns 1 with *@ret_value; 0 if @type_id is not one of @files' types or
+ * the parent's types are gone (read by name then); -1 with an error if the
+ * count is malformed.
+ */
+int
+ndMdevAvailFilesReadOne(ndMdevAvailFiles *files, const char *type_id,
+                        unsigned int *ret_value)
+{
+    size_t i;
+
+    for (i = 0; files->type_ids[i]; i++) {
+        if (g_str_equal(files->type_ids[i], type_id))
+            return ndSysfsFileReadUInt(files->files[i], 10, ret_value);
+    }
+    return 0;
 }
 
 static int

@@ -108,16 +108,20 @@ int ndMdevParentRead(ndSysfs *sysfs, const char *name,
  * parent has no mdev_supported_types), -1 with an error (unsafe name,
  * unlistable directory). */
 int ndMdevTypeList(ndSysfs *sysfs, const char *parent, GPtrArray **ret_types);
+/* Type ids seen by one scan (their name and device_api); thread-safe. */
+typedef struct _ndMdevTypeKnown ndMdevTypeKnown;
+
 /* As ndMdevTypeList() without description and devices (NULL and empty):
  * the parts that node-device XML uses, two fewer sysfs reads a type.
- * @known (NULL or from ndMdevTypeKnownNew(), shared by one scan's calls):
- * a type id seen before takes name and device_api from it, read once a
- * scan instead of once a parent. */
-int ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent, GHashTable *known,
-                        GPtrArray **ret_types);
-/* An empty table for ndMdevTypeListBrief()'s @known; free with
- * g_hash_table_unref(). */
-GHashTable *ndMdevTypeKnownNew(void);
+ * @known (NULL or from ndMdevTypeKnownNew(), shared by one scan's calls,
+ * in any threads): a type id seen before takes name and device_api from
+ * it, read once a scan instead of once a parent. */
+int ndMdevTypeListBrief(ndSysfs *sysfs, const char *parent,
+                        ndMdevTypeKnown *known, GPtrArray **ret_types);
+/* An empty set for ndMdevTypeListBrief()'s @known. */
+ndMdevTypeKnown *ndMdevTypeKnownNew(void);
+void ndMdevTypeKnownFree(ndMdevTypeKnown *known);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndMdevTypeKnown, ndMdevTypeKnownFree);
 /* The live available_instances of a parent's known types, in one listing
  * and one read a type (@ret_readable FALSE: that type's count could not be
  * read).  Returns 1 with both arrays filled, 0 if the parent's types differ
@@ -143,6 +147,10 @@ bool ndMdevAvailFilesMatch(ndMdevAvailFiles *files, const char *parent,
  * the parent's types are gone (unregistered): free @files. */
 int ndMdevAvailFilesRead(ndMdevAvailFiles *files, unsigned int *ret_values,
                          bool *ret_readable);
+/* Returns 1 with @type_id's count; 0 if it is not one of the kept types
+ * or they are gone (read by name); -1 with an error (malformed count). */
+int ndMdevAvailFilesReadOne(ndMdevAvailFiles *files, const char *type_id,
+                            unsigned int *ret_value);
 void ndMdevAvailFilesFree(ndMdevAvailFiles *files);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ndMdevAvailFiles, ndMdevAvailFilesFree);
 

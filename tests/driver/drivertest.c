@@ -2,12 +2,15 @@
 /* The node-device driver against mdevsim: enumeration of every profile,
  * every operation and error case, restarts, out-of-band changes, events. */
 #include <libvirt/libvirt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drvtestutils.h"
 #include "conf/node_device_conf.h"
 #include "util/nderror.h"
+#include "util/ndmdev.h"
+#include "util/ndsysfs.h"
 
 /* libvirt 10.1 list flags the 9.0 headers lack */
 #define ND_LIST_PERSISTENT_FLAG (1U << 28)
@@ -288,6 +291,46 @@ testEnumSamples(void)
     checkTree(drv);
 }
 
+/* Every parent in @names (pci_DDDD_BB_SS_F) shows, in its XML, each type
+ * that a plain read of its sysfs directory finds, with that type's name,
+ * device_api and count: the startup reads many parents' types on several
+ * threads sharing one set of known type ids. */
+static void
+checkParentsTypes(TestSim *sim, ndDriver *drv, char **names)
+{
+    g_autoptr(ndSysfs) sysfs = ndSysfsNew(sim->mnt);
+    guint i;
+    guint j;
+
+    g_assert_nonnull(sysfs);
+    for (i = 0; names[i]; i++) {
+        g_autofree char *xml = ndDriverGetXMLDesc(drv, names[i], 0);
+        g_autofree char *bus = NULL;
+        g_autoptr(GPtrArray) types = NULL;
+        unsigned int d, b, sl, f;
+
+        g_assert_nonnull(xml);
+        g_assert_cmpint(sscanf(names[i], "pci_%4x_%2x_%2x_%1x", &d, &b, &sl, &f), ==, 4);
+        bus = g_strdup_printf("%04x:%02x:%02x.%x", d, b, sl, f);
+        g_assert_cmpint(ndMdevTypeList(sysfs, bus, &types), ==, 0);
+        g_assert_cmpuint(types->len, >, 0);
+        for (j = 0; j < types->len; j++) {
+            const ndMdevTypeInfo *t = g_ptr_array_index(types, j);
+            g_autofree char *want =
+                g_strdup_printf("<type id='%s'>\n"
+                                "        <name>%s</name>\n"
+                                "        <deviceAPI>%s</deviceAPI>\n"
+                                "        <availableInstances>%u</availableInstances>\n",
+                                t->id, t->name, t->device_api,
+                                t->available_instances);
+
+            if (!strstr(xml, want))
+                g_error("%s: type %s not shown as read:\n%s\n%s", names[i],
+                        t->id, want, xml);
+        }
+    }
+}
+
 static void
 testEnumSriov(void)
 {
@@ -309,6 +352,7 @@ testEnumSriov(void)
     /* a device on a VF, found through the PF's list */
     g_assert_cmpint(ndDriverListAllDevices(drv, VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES,
                                            &vfs), ==, 128);
+    checkParentsTypes(sim, drv, vfs);
     create = mdevXML(vfs[0], "nvidia-700", NULL, NULL);
     name = ndDriverCreateXML(drv, create, 0);
     if (!name)

@@ -792,6 +792,14 @@ testAvailFiles(void)
     fclose(fh);
     g_assert_cmpint(ndMdevAvailFilesRead(files, values, readable), ==, 1);
     g_assert_cmpuint(values[1], ==, 7);
+    /* one type alone: its own file; a type not kept is read by name */
+    values[1] = 0;
+    g_assert_cmpint(ndMdevAvailFilesReadOne(files, "nvidia-223", &values[1]), ==, 1);
+    g_assert_cmpuint(values[1], ==, 7);
+    g_assert_cmpint(ndMdevAvailFilesReadOne(files, "nvidia-224", &values[2]), ==, 1);
+    g_assert_cmpuint(values[2], ==, 0);
+    g_assert_cmpint(ndMdevAvailFilesReadOne(files, "nvidia-225", &values[2]), ==, 0);
+    g_assert_null(ndGetLastError());
     fh = fopen(f, "w");
     g_assert_nonnull(fh);
     g_assert_cmpint(fputs("many\n", fh), >=, 0);
@@ -799,6 +807,10 @@ testAvailFiles(void)
     g_assert_cmpint(ndMdevAvailFilesRead(files, values, readable), ==, 1);
     g_assert_true(readable[0] && !readable[1] && readable[2]);
     g_assert_null(ndGetLastError());
+    g_assert_cmpint(ndMdevAvailFilesReadOne(files, "nvidia-223", &values[1]), ==, -1);
+    g_assert_nonnull(ndGetLastError());
+    g_assert_nonnull(strstr(ndGetLastErrorMessage(), "nvidia-223/available_instances"));
+    ndResetLastError();
 
     g_clear_pointer(&files, ndMdevAvailFilesFree);
     g_clear_pointer(&sysfs, ndSysfsFree);
