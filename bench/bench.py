@@ -109,8 +109,10 @@ def source_tree():
     try:
         rev = subprocess.run(["git", "-C", top, "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, check=True).stdout.strip()
+        # results written by an earlier run are not the code measured
         dirty = subprocess.run(["git", "-C", top, "status", "--porcelain",
-                                "--untracked-files=no"],
+                                "--untracked-files=no", "--", ".",
+                                ":!bench/results"],
                                capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "source tree not a git checkout"
@@ -134,29 +136,33 @@ def median_call(fn, calls, repeats):
     return statistics.median(meds)
 
 
-def cpu_ns(pid):
-    """CPU time (ns) used so far by every thread of process @pid
-    (schedstat: nanoseconds, where /proc/PID/stat counts 10 ms ticks)."""
-    total = 0
+def cpu_ns_by_thread(pid):
+    """Thread id -> CPU time (ns) used so far, for every thread of process
+    @pid (schedstat: nanoseconds, where /proc/PID/stat counts 10 ms
+    ticks, but only for the threads alive when read)."""
+    out = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/schedstat", encoding="utf-8") as fh:
-                total += int(fh.read().split()[0])
+                out[tid] = int(fh.read().split()[0])
         except (FileNotFoundError, ProcessLookupError):
             pass            # a thread that ended meanwhile
-    return total
+    return out
 
 
 def cpu_per_call(fn, calls, pid):
     """The CPU time (s) process @pid spends on one call of @fn: the
     server's own cost, whatever the client and the scheduler add to the
-    latency. Averaged over @calls calls after 10 to warm up."""
+    latency. Averaged over @calls calls after 10 to warm up. A thread that
+    ends meanwhile (an idle pool worker) takes its share with it."""
     for _ in range(10):
         fn()
-    c0 = cpu_ns(pid)
+    before = cpu_ns_by_thread(pid)
     for _ in range(calls):
         fn()
-    return (cpu_ns(pid) - c0) / calls / 1e9
+    after = cpu_ns_by_thread(pid)
+    used = sum(ns - before.get(tid, 0) for tid, ns in after.items())
+    return used / calls / 1e9
 
 
 def pin(pid, cpus):
