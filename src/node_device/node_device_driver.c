@@ -343,6 +343,19 @@ driverUUIDKnown(ndDriver *drv, const char *uuid)
     return FALSE;
 }
 
+/* The ids of @types (ndMdevType *), NULL-terminated; the strings are
+ * borrowed from @types. */
+static const char **
+typeIds(GPtrArray *types)
+{
+    const char **ids = g_new0(const char *, types->len + 1);
+    guint i;
+
+    for (i = 0; i < types->len; i++)
+        ids[i] = ((ndMdevType *) g_ptr_array_index(types, i))->id;
+    return ids;
+}
+
 /* Must hold drv->lock. Keeps the available_instances files of @parent's
  * known types @ids open with the parent (parent->avail_files), reopening
  * them if they were opened for other types; leaves it NULL if they cannot
@@ -370,12 +383,9 @@ static int
 driverReadAvailableOne(ndDriver *drv, ndDevice *parent, GPtrArray *known,
                        const char *type, unsigned int *ret_avail)
 {
-    g_autofree const char **ids = g_new0(const char *, known->len + 1);
-    guint i;
+    g_autofree const char **ids = typeIds(known);
     int rc;
 
-    for (i = 0; i < known->len; i++)
-        ids[i] = ((ndMdevType *) g_ptr_array_index(known, i))->id;
     driverKeepAvailable(drv, parent, ids);
     if (!parent->avail_files)
         return 0;
@@ -422,14 +432,12 @@ driverRefreshParent(ndDriver *drv, ndDevice *parent)
      * and device_api belong to the type id (the vendor driver's). */
     known = ndDeviceGetMdevTypes(parent);
     if (known && known->len > 0) {
-        g_autofree const char **ids = g_new0(const char *, known->len + 1);
+        g_autofree const char **ids = typeIds(known);
         g_autofree unsigned int *values = g_new0(unsigned int, known->len);
         g_autofree bool *readable = g_new0(bool, known->len);
         guint i;
         int rc;
 
-        for (i = 0; i < known->len; i++)
-            ids[i] = ((ndMdevType *) g_ptr_array_index(known, i))->id;
         rc = driverReadAvailable(drv, parent, ids, values, readable);
         if (rc > 0) {
             /* a type whose count cannot be read is left out of this dump,
